@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HUB_HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py serve --host $(HUB_HOST) --port $(PORT)
+
+# Debian packages the suite drives (installed only when missing).
+system-deps:
+	@command -v git >/dev/null || (apt-get update -q && apt-get install -y -q git)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# The suite runs twice: on the embedded default (SQLite, filesystem broker) and on
+# PostgreSQL + Redis, each with a data directory of its own.
+test: $(STAMP) system-deps lint
+	HUB_DATA_DIR=$(CURDIR)/.test-data/embedded HUB_DATABASE_URL= HUB_BROKER_URL= \
+		$(PY) -m pytest $(PYTEST_ARGS)
+	HUB_DATA_DIR=$(CURDIR)/.test-data/production \
+		HUB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/minihub \
+		HUB_BROKER_URL=redis://127.0.0.1:6379/0 \
+		$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,82 @@
+import base64
+import binascii
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from registry import errors
+from registry.api.handler import error_response
+from registry.services.tokens import token_authenticate
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Echoes the caller's X-Request-Id (or makes one) on every response; clients print it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-Id", "")
+        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-Id"] = request.request_id
+        return response
+
+
+def _credential(request: HttpRequest) -> str | None:
+    """The token from `Bearer <token>` or from HTTP Basic's password (how git sends it)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip()
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise errors.InvalidCredentials() from None
+        return decoded.partition(":")[2]
+    if header:
+        raise errors.InvalidCredentials()
+    return None
+
+
+class TokenAuthMiddleware:
+    """Authenticates API tokens; a token, when sent, wins over the session cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.hub_token = None
+        try:
+            value = _credential(request)
+            if value is not None:
+                request.hub_token = token_authenticate(value=value)
+                request.user = request.hub_token.user
+        except errors.HubError as exc:
+            return error_response(exc, request)
+        # CSRF protects ambient credentials only: a request carrying a token, or no session
+        # cookie at all, cannot be forged from another site.
+        if request.hub_token is not None or "sessionid" not in request.COOKIES:
+            request._dont_enforce_csrf_checks = True
+        return self.get_response(request)
+
+
+class HubErrorMiddleware:
+    """Turns domain errors raised by plain Django views into hub error responses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, errors.HubError):
+            return error_response(exc, request)
+        return None

@@ -1,0 +1,89 @@
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from registry.errors import BadRequest
+
+_OID_RE = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1024 * 1024
+
+
+class BlobMismatch(BadRequest):
+    code = "BlobMismatch"
+
+
+def validate_oid(oid: str) -> str:
+    if not isinstance(oid, str) or not _OID_RE.match(oid):
+        raise BadRequest(
+            f"Invalid LFS object id '{str(oid)[:80]}': expected 64 lowercase hex digits"
+        )
+    return oid
+
+
+class LocalBlobStore:
+    """Blobs as files `ab/cd/<sha256>` under one directory; writes are verified, then renamed."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.tmp = self.root / "tmp"
+
+    def path(self, oid: str) -> Path:
+        validate_oid(oid)
+        return self.root / oid[:2] / oid[2:4] / oid
+
+    def exists(self, oid: str) -> bool:
+        return self.path(oid).is_file()
+
+    def size(self, oid: str) -> int | None:
+        try:
+            return self.path(oid).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def open(self, oid: str) -> BinaryIO:
+        return self.path(oid).open("rb")
+
+    def put(self, oid: str, chunks: Iterable[bytes], *, size: int | None = None) -> int:
+        """Streams `chunks` to the store; keeps them only if their sha256 (and size) match."""
+        validate_oid(oid)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        written = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    handle.write(chunk)
+                    written += len(chunk)
+            self._check(oid, digest.hexdigest(), written, size)
+            final = self.path(oid)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_name, final)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return written
+
+    @staticmethod
+    def _check(oid: str, actual: str, written: int, size: int | None) -> None:
+        if size is not None and written != size:
+            raise BlobMismatch(f"Object {oid} should be {size} bytes; received {written}")
+        if actual != oid:
+            raise BlobMismatch(f"Object content hashes to {actual}, not {oid}")
+
+    def delete(self, oid: str) -> None:
+        self.path(oid).unlink(missing_ok=True)
+
+    def check(self) -> None:
+        """Raises OSError unless a blob can be written, read back and removed."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.tmp) as probe:
+            probe.write(b"ok")
+            probe.flush()
+            if Path(probe.name).read_bytes() != b"ok":
+                raise OSError("storage returned other bytes than were written")

@@ -1,0 +1,124 @@
+"""Domain errors. Each carries its HTTP status and the X-Error-Code the clients map."""
+
+
+class HubError(Exception):
+    status = 400
+    code = "BadRequest"
+    message = "Bad request"
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+        self.message = message or self.message
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class BadRequest(HubError):
+    pass
+
+
+class InvalidName(HubError):
+    code = "InvalidName"
+
+
+class InvalidCredentials(HubError):
+    # huggingface_hub treats exactly this text as "bad token", not "repo not found".
+    status = 401
+    code = "InvalidCredentials"
+    message = "Invalid credentials in Authorization header"
+
+
+class AuthenticationRequired(HubError):
+    status = 401
+    code = "AuthenticationRequired"
+    message = "You must be authenticated to access this endpoint"
+
+
+class Forbidden(HubError):
+    status = 403
+    code = "Forbidden"
+    message = "You don't have the rights to perform this action"
+
+
+class NotFound(HubError):
+    status = 404
+    code = "NotFound"
+    message = "Not found"
+
+
+class RepoNotFound(HubError):
+    # The Hub answers 401 to anonymous callers and 404 to signed-in ones, for private and
+    # missing repos alike, so existence never leaks.
+    status = 404
+    code = "RepoNotFound"
+    message = "Repository not found"
+
+    def __init__(self, message: str | None = None, *, anonymous: bool = False, **kwargs):
+        super().__init__(message, **kwargs)
+        if anonymous:
+            self.status = 401
+
+
+class RevisionNotFound(HubError):
+    status = 404
+    code = "RevisionNotFound"
+    message = "Invalid rev id"
+
+
+class EntryNotFound(HubError):
+    status = 404
+    code = "EntryNotFound"
+    message = "Entry not found"
+
+
+class MethodNotAllowed(HubError):
+    status = 405
+    code = "MethodNotAllowed"
+    message = "Method not allowed"
+
+
+class Conflict(HubError):
+    status = 409
+    code = "Conflict"
+    message = "Conflict"
+
+
+class PreconditionFailed(HubError):
+    status = 412
+    code = "PreconditionFailed"
+    message = "The branch was updated since you opened this page. Please refresh and try again."
+
+
+class PayloadTooLarge(HubError):
+    status = 413
+    code = "PayloadTooLarge"
+    message = "Request body too large"
+
+
+class UnsupportedMediaType(HubError):
+    status = 415
+    code = "UnsupportedMediaType"
+    message = "Unsupported media type"
+
+
+class RangeNotSatisfiable(HubError):
+    status = 416
+    code = "RangeNotSatisfiable"
+    message = "Requested range not satisfiable"
+
+
+class InternalError(HubError):
+    status = 500
+    code = "InternalError"
+    message = "Internal server error"
+
+
+class NotImplementedByHub(HubError):
+    status = 501
+    code = "NotImplemented"
+    message = "Not implemented"
+
+
+class ServiceUnavailable(HubError):
+    status = 503
+    code = "ServiceUnavailable"
+    message = "Service unavailable"

@@ -1,0 +1,97 @@
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from registry.services.accounts import admin_bootstrap
+
+_STOP_GRACE_SECONDS = 20
+
+
+class Command(BaseCommand):
+    help = "Serve the hub: gunicorn for the web and a Celery worker, in the foreground."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HUB_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *args, host: str, port: int, **options) -> None:
+        self._require_migrated()
+        created = admin_bootstrap()
+        children = [
+            subprocess.Popen(self._web_command(host, port), start_new_session=True),
+            subprocess.Popen(self._worker_command(), start_new_session=True),
+        ]
+        public = settings.HUB_PUBLIC_URL or f"http://{host}:{port}"
+        self.stdout.write(f"Minihub is serving on {public} (data in {settings.HUB_DATA_DIR})")
+        if created:
+            password, token = created
+            self.stdout.write(
+                "First start: created user 'admin'. Shown once, keep them safe:\n"
+                f"  password: {password}\n  token:    {token}\n"
+                f"  HF_ENDPOINT={public} HF_TOKEN={token}"
+            )
+        self.stdout.flush()
+        sys.exit(self._supervise(children))
+
+    @staticmethod
+    def _require_migrated() -> None:
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database has unapplied migrations: run `manage.py migrate`.")
+
+    @staticmethod
+    def _web_command(host: str, port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "hubsite.wsgi:application",
+            "--bind", f"{host}:{port}",
+            "--workers", str(settings.HUB_WEB_WORKERS),
+            "--threads", str(settings.HUB_WEB_THREADS),
+            "--worker-class", "gthread",
+            "--timeout", "600",
+            "--graceful-timeout", "10",
+            "--access-logfile", "-",
+        ]  # fmt: skip
+
+    @staticmethod
+    def _worker_command() -> list[str]:
+        return [
+            sys.executable, "-m", "celery", "-A", "workers", "worker",
+            "--queues", "default,inference,eval",
+            "--concurrency", str(settings.HUB_WORKER_CONCURRENCY),
+            "--hostname", f"minihub-{os.getpid()}@%h",
+            "--loglevel", "INFO",
+        ]  # fmt: skip
+
+    def _supervise(self, children: list[subprocess.Popen]) -> int:
+        """Runs until a signal or a child's exit, then stops every child; returns the exit code."""
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+        signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+        while not stop.wait(0.5) and all(child.poll() is None for child in children):
+            pass
+        stopping = stop.is_set()
+        exited = [child for child in children if child.poll() is not None]
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_GRACE_SECONDS
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        if stopping:
+            self.stdout.write("Minihub stopped.")
+            return 0
+        names = ", ".join(str(child.args[2:4]) for child in exited)
+        self.stderr.write(f"A Minihub process exited unexpectedly ({names}); stopped the rest.")
+        return 1

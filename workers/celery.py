@@ -1,0 +1,47 @@
+"""The Celery app. Only this package knows Celery; the rest of the hub calls its functions."""
+
+import os
+
+from celery import Celery
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubsite.settings")
+
+app = Celery("minihub")
+
+QUEUES = ("default", "inference", "eval")
+
+
+def _broker_options() -> dict:
+    if settings.HUB_BROKER_URL != "filesystem://":
+        return {"broker_url": settings.HUB_BROKER_URL, "result_backend": settings.HUB_BROKER_URL}
+    # kombu's filesystem transport: a directory of message files, no server to run.
+    queue_dir = settings.HUB_DATA_DIR / "broker" / "queue"
+    processed_dir = settings.HUB_DATA_DIR / "broker" / "processed"
+    results_dir = settings.HUB_DATA_DIR / "broker" / "results"
+    for folder in (queue_dir, processed_dir, results_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "broker_url": "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(queue_dir),
+            "data_folder_out": str(queue_dir),
+            "processed_folder": str(processed_dir),
+            "store_processed": False,
+            "polling_interval": 0.1,
+        },
+        "result_backend": f"file://{results_dir}",
+    }
+
+
+app.conf.update(
+    task_default_queue="default",
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    result_expires=3600,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+    **_broker_options(),
+)
+app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
