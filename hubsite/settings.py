@@ -60,6 +60,11 @@ HUB_WEB_WORKERS = env_int("HUB_WEB_WORKERS", 2, minimum=1)
 HUB_WEB_THREADS = env_int("HUB_WEB_THREADS", 8, minimum=1)
 HUB_WORKER_CONCURRENCY = env_int("HUB_WORKER_CONCURRENCY", 2, minimum=1)
 HUB_HEALTH_TIMEOUT = env_int("HUB_HEALTH_TIMEOUT", 10, minimum=1)
+# LFS uploads at or over the threshold are offered as multipart uploads of this part size.
+HUB_LFS_MULTIPART_THRESHOLD = env_int("HUB_LFS_MULTIPART_THRESHOLD", 5 * 1024**3, minimum=1)
+HUB_LFS_MULTIPART_CHUNK_SIZE = env_int("HUB_LFS_MULTIPART_CHUNK_SIZE", 64 * 1024**2, minimum=1)
+# Lifetime of signed LFS upload and download links.
+HUB_LFS_LINK_SECONDS = env_int("HUB_LFS_LINK_SECONDS", 3600, minimum=60)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

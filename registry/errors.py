@@ -6,9 +6,16 @@ class HubError(Exception):
     code = "BadRequest"
     message = "Bad request"
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        body: dict | None = None,
+    ):
         self.message = message or self.message
         self.headers = headers or {}
+        self.body = body or {}  # extra JSON fields some clients read, e.g. `url` on a 409
         super().__init__(self.message)
 
 

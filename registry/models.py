@@ -86,3 +86,69 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (…{self.last_four})"
+
+
+class RepoQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "RepoQuerySet":
+        """The one rule for who sees a repo: public, or private to its owner, members and admins."""
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(private=False)
+        if user.is_superuser:
+            return self
+        member_of = Membership.objects.filter(user=user).values("org__namespace_id")
+        return self.filter(
+            models.Q(private=False)
+            | models.Q(namespace_id=user.namespace_id)
+            | models.Q(namespace_id__in=member_of)
+        )
+
+
+class Repo(models.Model):
+    class Type(models.TextChoices):
+        MODEL = "model"
+        DATASET = "dataset"
+        SPACE = "space"
+
+    # Git storage is addressed by this id, never by the name: renames are a row update.
+    storage_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="repos")
+    name = models.CharField(max_length=96)
+    type = models.CharField(max_length=7, choices=Type.choices)
+    private = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_modified = models.DateTimeField(auto_now_add=True)
+    # A cache of what git says at the default branch's head, for listings.
+    head_sha = models.CharField(max_length=40, blank=True)
+    card_data = models.JSONField(default=dict, blank=True)
+
+    objects = RepoQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("namespace", Lower("name"), "type", name="repo_name_ci_unique")
+        ]
+
+    @property
+    def repo_id(self) -> str:
+        return f"{self.namespace.name}/{self.name}"
+
+    @property
+    def url_prefix(self) -> str:
+        """The web-route prefix the clients use: none for models."""
+        return "" if self.type == self.Type.MODEL else f"{self.type}s/"
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.repo_id}"
+
+
+class LfsObject(models.Model):
+    """An LFS object a repo may reference: its bytes were uploaded to, or proven for, it."""
+
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="lfs_objects")
+    oid = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("repo", "oid", name="lfs_object_unique")]
+        indexes = [models.Index(fields=["oid"])]

@@ -50,8 +50,13 @@ def test_the_hub_services_start_natively_and_report_healthy(tmp_path):
     subprocess.run(native(SERVICES["migrate"]["command"], hub.port), cwd=ROOT, env=hub.env,
                    check=True, capture_output=True, timeout=120)  # fmt: skip
     processes = [
-        subprocess.Popen(native(SERVICES[name]["command"], hub.port), cwd=ROOT, env=hub.env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.Popen(
+            native(SERVICES[name]["command"], hub.port),
+            cwd=ROOT,
+            env=hub.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         for name in ("web", "worker")
     ]
     try:

@@ -24,7 +24,7 @@ _DRF_CODES = {
 def error_response(exc: errors.HubError, request: HttpRequest | None = None) -> JsonResponse:
     # Header values must be latin-1; the JSON body keeps the full text.
     header_text = exc.message.encode("latin-1", "replace").decode("latin-1").replace("\n", " ")
-    response = JsonResponse({"error": exc.message}, status=exc.status)
+    response = JsonResponse({"error": exc.message, **exc.body}, status=exc.status)
     response["X-Error-Code"] = exc.code
     response["X-Error-Message"] = header_text
     for name, value in exc.headers.items():

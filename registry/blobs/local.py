@@ -1,6 +1,7 @@
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -75,6 +76,51 @@ class LocalBlobStore:
             raise BlobMismatch(f"Object {oid} should be {size} bytes; received {written}")
         if actual != oid:
             raise BlobMismatch(f"Object content hashes to {actual}, not {oid}")
+
+    # -- multipart uploads: parts are staged, then joined and verified as one object ----
+
+    def _parts_dir(self, upload_id: str) -> Path:
+        if not re.match(r"^[0-9a-f]{32}$", upload_id):
+            raise BadRequest("Invalid upload id")
+        return self.tmp / "multipart" / upload_id
+
+    def put_part(self, upload_id: str, number: int, chunks: Iterable[bytes]) -> str:
+        """Stages part `number`; returns its ETag (the part's md5, as S3 does)."""
+        folder = self._parts_dir(upload_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.md5(usedforsecurity=False)
+        fd, tmp_name = tempfile.mkstemp(dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    handle.write(chunk)
+            os.replace(tmp_name, folder / f"{number}.part")
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        etag = digest.hexdigest()
+        (folder / f"{number}.etag").write_text(etag)
+        return etag
+
+    def complete_multipart(self, upload_id: str, oid: str, size: int,
+                           parts: list[tuple[int, str]]) -> int:  # fmt: skip
+        """Joins the staged parts in order into object `oid`, verified like `put`."""
+        folder = self._parts_dir(upload_id)
+        for number, etag in parts:
+            stored = folder / f"{number}.etag"
+            if not stored.exists() or stored.read_text() != etag.strip('"'):
+                raise BlobMismatch(f"Part {number} was not uploaded or its ETag does not match")
+
+        def joined() -> Iterable[bytes]:
+            for number, _ in parts:
+                with (folder / f"{number}.part").open("rb") as handle:
+                    while chunk := handle.read(_CHUNK):
+                        yield chunk
+
+        written = self.put(oid, joined(), size=size)
+        shutil.rmtree(folder, ignore_errors=True)
+        return written
 
     def delete(self, oid: str) -> None:
         self.path(oid).unlink(missing_ok=True)

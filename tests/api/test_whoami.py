@@ -14,7 +14,13 @@ def test_whoami_answers_in_the_hubs_shape(client, alice, acme):
     body = response.json()
     assert (body["type"], body["name"], body["fullname"]) == ("user", "alice", "Alice")
     assert body["orgs"] == [
-        {"type": "org", "name": "acme", "fullname": "Acme Corp", "roleInOrg": "admin", "avatarUrl": ""}
+        {
+            "type": "org",
+            "name": "acme",
+            "fullname": "Acme Corp",
+            "roleInOrg": "admin",
+            "avatarUrl": "",
+        }
     ]
     assert body["auth"]["accessToken"]["displayName"] == "laptop"
     assert body["auth"]["accessToken"]["role"] == "read"

@@ -31,7 +31,8 @@ def test_it_refuses_bad_repo_names(name):
 
 
 @pytest.mark.parametrize(
-    "path", ["README.md", "data/train.csv", "sub x/awful?name%you:should,never.give", ".gitattributes"]
+    "path",
+    ["README.md", "data/train.csv", "sub x/awful?name%you:should,never.give", ".gitattributes"],
 )
 def test_it_accepts_paths_in_a_repo(path):
     assert validate_path_in_repo(path) == path

@@ -1,0 +1,84 @@
+"""Small helpers every API view shares: who is calling, which repo, which URLs to hand out."""
+
+import re
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from registry import errors
+from registry.gitstore import GitRepo
+from registry.models import AccessToken, Repo, User
+from registry.selectors import REPO_TYPES, repo_get_visible
+
+_PREFIX_TYPES = {None: "model", "": "model", "datasets": "dataset", "spaces": "space"}
+# When the server does not pass the raw path on, these refs are told apart the way the
+# client does it (`SPECIAL_REFS_REVISION_REGEX`).
+_SPECIAL_REF_RE = re.compile(r"^(refs/convert/\w+|refs/pr/\d+)(?:/|$)")
+
+
+def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:
+    return request.user, getattr(request, "hub_token", None)
+
+
+def base_url(request: HttpRequest) -> str:
+    """The external base URL: HUB_PUBLIC_URL, else what the request was addressed to."""
+    return settings.HUB_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+
+
+def repo_url(request: HttpRequest, repo: Repo) -> str:
+    return f"{base_url(request)}/{repo.url_prefix}{repo.repo_id}"
+
+
+def api_repo(request: HttpRequest, repo_type: str, namespace: str, name: str) -> Repo:
+    """A repo named in an /api/{models,datasets,spaces}/ route, if the caller may see it."""
+    return repo_get_visible(
+        user=request.user, repo_type=REPO_TYPES[repo_type], namespace=namespace, name=name
+    )
+
+
+def web_repo(request: HttpRequest, prefix: str | None, namespace: str, name: str) -> Repo:
+    """A repo named in a web route (no prefix for models), if the caller may see it."""
+    return repo_get_visible(
+        user=request.user, repo_type=_PREFIX_TYPES[prefix], namespace=namespace, name=name
+    )
+
+
+def open_git(repo: Repo) -> GitRepo:
+    return GitRepo(repo.storage_id)
+
+
+def rev_and_path(request: HttpRequest, marker: str) -> tuple[str, str]:
+    """Splits `{rev}/{path}` after `marker` on the raw path, before percent-decoding.
+
+    The client sends `refs%2Fpr%2F1` for `refs/pr/1`; WSGI decodes PATH_INFO, so only the raw
+    URI (gunicorn's RAW_URI) keeps a branch name with a slash apart from the path.
+    """
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    if raw:
+        raw_path = raw.split("?", 1)[0]
+        tail = raw_path.split(marker, 1)[1] if marker in raw_path else ""
+        rev, _, path = tail.partition("/")
+        return unquote(rev), unquote(path).strip("/")
+    tail = request.path.split(marker, 1)[1]
+    special = _SPECIAL_REF_RE.match(tail)
+    if special:
+        return special.group(1), tail[special.end() :].strip("/")
+    rev, _, path = tail.partition("/")
+    return rev, path.strip("/")
+
+
+def query_bool(request: HttpRequest, name: str) -> bool:
+    return request.GET.get(name, "").lower() in {"1", "true", "yes"}
+
+
+def parse_json_body(request: HttpRequest) -> dict:
+    import json
+
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise errors.BadRequest("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise errors.BadRequest("The request body must be a JSON object")
+    return body

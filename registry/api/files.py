@@ -1,0 +1,113 @@
+import base64
+import binascii
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_http_methods
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry import errors
+from registry.api.common import api_repo, base_url, open_git, query_bool, rev_and_path, web_repo
+from registry.api.serializers import entry_json
+from registry.blobs import blob_store
+from registry.blobs.serve import RangeRequest, blob_response
+from registry.names import validate_path_in_repo
+
+TREE_PAGE_SIZE = 1000
+TREE_PAGE_SIZE_EXPANDED = 50
+
+
+def _cursor_decode(value: str | None) -> int:
+    if not value:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(value.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise errors.BadRequest("Invalid cursor") from None
+
+
+def _cursor_encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+@require_http_methods(["GET", "HEAD"])
+def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: str):
+    repo = api_repo(request, repo_type, namespace, name)
+    rev, path = rev_and_path(request, "/tree/")
+    if path:
+        validate_path_in_repo(path)
+    git = open_git(repo)
+    sha = git.resolve(rev)
+    entries = git.list_tree(sha, path, recursive=query_bool(request, "recursive"))
+    expand = query_bool(request, "expand")
+    page_size = TREE_PAGE_SIZE_EXPANDED if expand else TREE_PAGE_SIZE
+    start = _cursor_decode(request.GET.get("cursor"))
+    page = entries[start : start + page_size]
+    response = JsonResponse([entry_json(entry) for entry in page], safe=False)
+    if start + page_size < len(entries):
+        # The next page is pinned to the commit, so a branch moving mid-listing cannot
+        # shift entries between pages.
+        query = request.GET.copy()
+        query["cursor"] = _cursor_encode(start + page_size)
+        next_url = f"{base_url(request)}/api/{repo_type}/{repo.repo_id}/tree/{sha}"
+        if path:
+            next_url += f"/{path}"
+        response["Link"] = f'<{next_url}?{query.urlencode()}>; rel="next"'
+    return response
+
+
+class PathsInfoView(APIView):
+    def post(self, request: Request, repo_type: str, namespace: str, name: str, rev: str):
+        repo = api_repo(request, repo_type, namespace, name)
+        paths = (
+            request.data.getlist("paths")
+            if hasattr(request.data, "getlist")
+            else request.data.get("paths", [])
+        )
+        if isinstance(paths, str):
+            paths = [paths]
+        git = open_git(repo)
+        sha = git.resolve(rev)
+        found = []
+        for path in dict.fromkeys(p.strip("/") for p in paths):
+            validate_path_in_repo(path)
+            entry = git.entry(sha, path)
+            if entry is not None:
+                found.append(entry_json(entry))
+        return Response(found)
+
+
+@require_http_methods(["GET", "HEAD"])
+def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: str | None = None):
+    repo = web_repo(request, prefix, namespace, name)
+    rev, path = rev_and_path(request, "/resolve/")
+    validate_path_in_repo(path)
+    git = open_git(repo)
+    sha = git.resolve(rev)
+    entry = git.entry(sha, path)
+    if entry is None or entry.type != "file":
+        # The client caches the miss under this commit (.no_exist/<sha>/<path>).
+        raise errors.EntryNotFound(f"Entry not found: {path}", headers={"X-Repo-Commit": sha})
+    headers = {"X-Repo-Commit": sha, "ETag": f'"{entry.oid}"', "X-Linked-Size": str(entry.size)}
+    if entry.lfs is None:
+        data = git.read_blob(entry.oid)
+        return _respond(request, headers, RangeRequest.parse(request, len(data)), data=data)
+    headers["ETag"] = f'"{entry.lfs.oid}"'
+    headers["X-Linked-Etag"] = f'"{entry.lfs.oid}"'
+    if blob_store().size(entry.lfs.oid) != entry.lfs.size:
+        raise errors.EntryNotFound(
+            f"The LFS object of {path} is missing from storage", headers={"X-Repo-Commit": sha}
+        )
+    return blob_response(request, entry.lfs.oid, entry.lfs.size, headers=headers,
+                         filename=path.rsplit("/", 1)[-1])  # fmt: skip
+
+
+def _respond(
+    request: HttpRequest, headers: dict, span: RangeRequest, *, data: bytes
+) -> HttpResponse:
+    body = b"" if request.method == "HEAD" else data[span.start : span.end]
+    response = HttpResponse(body, status=span.status, content_type="application/octet-stream")
+    for key, value in {**headers, **span.headers()}.items():
+        response[key] = value
+    return response

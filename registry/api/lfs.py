@@ -1,0 +1,120 @@
+"""Git LFS batch API at {prefix}{repo}.git/info/lfs/, and the signed transfer links it hands out."""
+
+import json
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from registry import errors
+from registry.api.common import base_url, caller, repo_url, web_repo
+from registry.blobs import blob_store
+from registry.blobs.serve import blob_response
+from registry.services import lfs
+
+LFS_JSON = "application/vnd.git-lfs+json"
+_READ_CHUNK = 1024 * 1024
+
+
+def _json(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise errors.BadRequest("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise errors.BadRequest("The request body must be a JSON object")
+    return body
+
+
+def _lfs_response(body: dict) -> JsonResponse:
+    return JsonResponse(body, content_type=LFS_JSON)
+
+
+def _stream(request: HttpRequest) -> Iterator[bytes]:
+    while chunk := request.read(_READ_CHUNK):
+        yield chunk
+
+
+@require_POST
+def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
+    repo = web_repo(request, prefix, namespace, name)
+    user, token = caller(request)
+    body = _json(request)
+    objects = body.get("objects")
+    if not isinstance(objects, list):
+        raise errors.BadRequest("'objects' must be a list")
+    base = base_url(request)
+    expires = settings.HUB_LFS_LINK_SECONDS
+
+    def links(kind: str, oid: str, size: int) -> dict:
+        if kind == "download":
+            signed = lfs.sign_download(repo=repo, oid=oid)
+            return {
+                "download": {
+                    "href": f"{base}/lfs/objects/{oid}?token={signed}",
+                    "expires_in": expires,
+                }
+            }
+        signed = lfs.sign_upload(repo=repo, oid=oid, size=size)
+        verify = {"href": f"{repo_url(request, repo)}.git/info/lfs/objects/verify"}
+        chunk = lfs.multipart_plan(size) if "multipart" in body.get("transfers", []) else None
+        if chunk is None:
+            upload = {"href": f"{base}/lfs/upload/{oid}?token={signed}", "expires_in": expires}
+        else:
+            parts = {str(n): f"{base}/lfs/part/{oid}/{n}?token={signed}"
+                     for n in range(1, lfs.part_count(size, chunk) + 1)}  # fmt: skip
+            upload = {
+                "href": f"{base}/lfs/complete/{oid}?token={signed}",
+                "header": {"chunk_size": str(chunk), **parts},
+                "expires_in": expires,
+            }
+        return {"upload": upload, "verify": verify}
+
+    answers = lfs.batch(user=user, token=token, repo=repo, operation=body.get("operation"),
+                        objects=objects, links=links)  # fmt: skip
+    multipart = any("header" in a.get("actions", {}).get("upload", {}) for a in answers)
+    transfer = "multipart" if multipart else "basic"
+    return _lfs_response({"transfer": transfer, "objects": answers, "hash_algo": "sha256"})
+
+
+@require_POST
+def verify(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
+    repo = web_repo(request, prefix, namespace, name)
+    body = _json(request)
+    lfs.verify(repo=repo, oid=str(body.get("oid")), size=body.get("size"))
+    return _lfs_response({"message": "ok"})
+
+
+@require_http_methods(["PUT"])
+def upload(request: HttpRequest, oid: str):
+    lfs.upload_receive(signed=request.GET.get("token", ""), oid=oid, chunks=_stream(request))
+    return HttpResponse(status=200)
+
+
+@require_http_methods(["PUT"])
+def upload_part(request: HttpRequest, oid: str, number: int):
+    etag = lfs.part_receive(signed=request.GET.get("token", ""), oid=oid, number=number,
+                            chunks=_stream(request))  # fmt: skip
+    response = HttpResponse(status=200)
+    response["ETag"] = f'"{etag}"'
+    return response
+
+
+@require_POST
+def upload_complete(request: HttpRequest, oid: str):
+    body = _json(request)
+    parts = body.get("parts")
+    if body.get("oid") != oid or not isinstance(parts, list):
+        raise errors.BadRequest("The completion body needs this object's oid and its parts")
+    lfs.multipart_complete(signed=request.GET.get("token", ""), oid=oid, parts=parts)
+    return _lfs_response({"message": "ok"})
+
+
+@require_http_methods(["GET", "HEAD"])
+def download(request: HttpRequest, oid: str):
+    lfs.download_claims(signed=request.GET.get("token", ""), oid=oid)
+    size = blob_store().size(oid)
+    if size is None:
+        raise errors.NotFound(f"Object {oid} is missing from storage")
+    return blob_response(request, oid, size, headers={"ETag": f'"{oid}"'}, filename=oid)

@@ -1,0 +1,106 @@
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry import errors
+from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
+from registry.api.serializers import repo_info_json
+from registry.cards import InvalidCard, parse_card_data
+from registry.selectors import card_at, repo_get_visible
+from registry.services.repos import RepoExists, repo_create, repo_delete
+
+_VISIBILITY = {"public": False, "private": True}
+
+
+def _requested_private(body: dict) -> bool:
+    # huggingface_hub 2.x sends `visibility`; older clients send `private`.
+    if "visibility" in body and body["visibility"] is not None:
+        if body["visibility"] not in _VISIBILITY:
+            raise errors.BadRequest("visibility must be 'public' or 'private'")
+        return _VISIBILITY[body["visibility"]]
+    return bool(body.get("private", False))
+
+
+class RepoCreateView(APIView):
+    def post(self, request: Request) -> Response:
+        user, token = caller(request)
+        if not user.is_authenticated:
+            raise errors.AuthenticationRequired()
+        body = request.data
+        try:
+            repo = repo_create(
+                user=user,
+                token=token,
+                name=body.get("name"),
+                organization=body.get("organization"),
+                repo_type=body.get("type") or "model",
+                private=_requested_private(body),
+            )
+        except RepoExists as exc:
+            # create_repo(exist_ok=True) reads `url` from the 409 body.
+            exc.body["url"] = repo_url(request, exc.repo)
+            raise
+        return Response(
+            {"url": repo_url(request, repo), "name": repo.repo_id, "id": str(repo.storage_id)}
+        )
+
+
+class RepoDeleteView(APIView):
+    def delete(self, request: Request) -> Response:
+        user, token = caller(request)
+        body = request.data
+        namespace = body.get("organization") or (user.username if user.is_authenticated else "")
+        repo = repo_get_visible(
+            user=user,
+            repo_type=body.get("type") or "model",
+            namespace=namespace,
+            name=body.get("name") or "",
+        )
+        repo_delete(user=user, token=token, repo=repo)
+        return Response({})
+
+
+class RepoInfoView(APIView):
+    def get(self, request: Request, repo_type: str, namespace: str, name: str,
+            rev: str | None = None) -> Response:  # fmt: skip
+        repo = api_repo(request, repo_type, namespace, name)
+        git = open_git(repo)
+        sha = git.resolve(rev or "main")
+        card = card_at(git=git, sha=sha)
+        return Response(
+            repo_info_json(repo, git, sha, card=card, blobs=query_bool(request, "blobs"))
+        )
+
+
+class ValidateYamlView(APIView):
+    """Always answers JSON: the client calls .json() before it looks at the status."""
+
+    def post(self, request: Request) -> Response:
+        content = request.data.get("content", "")
+        if not isinstance(content, str):
+            raise errors.BadRequest("content must be a string")
+        try:
+            parse_card_data(content)
+        except InvalidCard as exc:
+            return Response({"errors": [{"message": exc.message}], "warnings": []}, status=400)
+        return Response({"errors": [], "warnings": []})
+
+
+@require_GET
+def xet_token(request: HttpRequest, repo_type: str, namespace: str, name: str, kind: str,
+              rev: str) -> JsonResponse:  # fmt: skip
+    api_repo(request, repo_type, namespace, name)
+    raise errors.NotImplementedByHub(
+        "This hub does not store Xet data yet: set HF_HUB_DISABLE_XET=1 to upload through Git LFS"
+    )
+
+
+class AgentHarnessesView(APIView):
+    """Fetched by every hf CLI process; an empty registry keeps it quiet."""
+
+    authentication_classes: list = []
+
+    def get(self, request: Request) -> Response:
+        return Response({"standardEnvVars": [], "harnesses": {}})

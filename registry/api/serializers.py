@@ -1,0 +1,71 @@
+"""The JSON shapes huggingface_hub reads (ModelInfo, RepoFile, RepoFolder, ...)."""
+
+from datetime import UTC, datetime
+
+from registry.cards import card_tags
+from registry.gitstore import Entry, GitRepo
+from registry.models import Repo
+
+
+def iso(moment: datetime) -> str:
+    """UTC with milliseconds and a trailing Z: the only form the client parses."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def entry_json(entry: Entry) -> dict:
+    if entry.type == "directory":
+        return {"type": "directory", "oid": entry.oid, "size": 0, "path": entry.path}
+    body = {"type": "file", "oid": entry.oid, "size": entry.size, "path": entry.path}
+    if entry.lfs is not None:
+        body["lfs"] = {
+            "oid": entry.lfs.oid,
+            "size": entry.lfs.size,
+            "pointerSize": entry.lfs.pointer_size,
+        }
+    return body
+
+
+def sibling_json(entry: Entry, *, blobs: bool) -> dict:
+    body = {"rfilename": entry.path}
+    if blobs:
+        body["size"] = entry.size
+        body["blobId"] = entry.oid
+        if entry.lfs is not None:
+            body["lfs"] = {
+                "size": entry.lfs.size,
+                "sha256": entry.lfs.oid,
+                "pointerSize": entry.lfs.pointer_size,
+            }
+    return body
+
+
+def repo_info_json(repo: Repo, git: GitRepo, sha: str, *, card: dict, blobs: bool) -> dict:
+    files = [e for e in git.list_tree(sha, recursive=True) if e.type == "file"]
+    commit = git.commit_info(sha)
+    body = {
+        "_id": str(repo.storage_id),
+        "id": repo.repo_id,
+        "author": repo.namespace.name,
+        "sha": sha,
+        "lastModified": iso(commit.date),
+        "createdAt": iso(repo.created_at),
+        "private": repo.private,
+        "gated": False,
+        "disabled": False,
+        "downloads": 0,
+        "likes": 0,
+        "tags": card_tags(card, repo_type=repo.type),
+        "cardData": card,
+        "siblings": [sibling_json(entry, blobs=blobs) for entry in files],
+    }
+    if repo.type == Repo.Type.MODEL:
+        body["pipeline_tag"] = card.get("pipeline_tag")
+        body["library_name"] = card.get("library_name")
+        body["model-index"] = card.get("model-index")
+    if repo.type == Repo.Type.SPACE:
+        body["sdk"] = card.get("sdk")
+        body["runtime"] = {"stage": "NO_APP_FILE", "hardware": None}
+    if blobs:
+        body["usedStorage"] = sum(entry.size for entry in files)
+    return body

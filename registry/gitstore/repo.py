@@ -1,0 +1,266 @@
+import re
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygit2
+from django.conf import settings
+
+from registry.errors import BadRequest, EntryNotFound, RevisionNotFound
+from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
+
+ZERO_OID = "0" * 40
+_HEX_RE = re.compile(r"^[0-9a-f]{4,40}$")
+_BLOB = pygit2.enums.FileMode.BLOB
+_TREE = pygit2.enums.FileMode.TREE
+
+
+class RefConflict(Exception):
+    """A ref moved between the read and the compare-and-swap."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    type: str  # "file" or "directory"
+    oid: str
+    size: int
+    lfs: LfsPointer | None = None
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    id: str
+    title: str
+    message: str
+    date: datetime
+    author: str
+    parents: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step of a commit: add `data` (or an existing blob `oid`) at `path`, or delete."""
+
+    action: str  # "add", "delete_file" (a file or a folder, as the Hub does), "delete_folder"
+    path: str
+    oid: str | None = None
+
+
+def repo_dir(storage_id: uuid.UUID | str) -> Path:
+    name = str(storage_id)
+    return settings.HUB_REPOS_DIR / name[:2] / f"{name}.git"
+
+
+class GitRepo:
+    def __init__(self, storage_id: uuid.UUID | str):
+        self.path = repo_dir(storage_id)
+        self.git = pygit2.Repository(str(self.path))
+
+    @classmethod
+    def init(cls, storage_id: uuid.UUID | str) -> "GitRepo":
+        path = repo_dir(storage_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygit2.init_repository(str(path), bare=True, initial_head="main")
+        return cls(storage_id)
+
+    @staticmethod
+    def destroy(storage_id: uuid.UUID | str) -> None:
+        path = repo_dir(storage_id)
+        if path.exists():
+            trash = path.with_name(f".trash-{uuid.uuid4().hex}")
+            path.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    # -- refs -------------------------------------------------------------------------
+
+    def ref_target(self, ref: str) -> str | None:
+        try:
+            return str(self.git.references[ref].resolve().target)
+        except (KeyError, pygit2.InvalidSpecError):
+            return None
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Full ref name -> commit id for every ref under `prefix` (e.g. 'refs/tags/')."""
+        found = {}
+        for name in self.git.references:
+            if name.startswith(prefix):
+                target = self.git.references[name].peel(pygit2.Commit).id
+                found[name] = str(target)
+        return found
+
+    def resolve(self, rev: str) -> str:
+        """The commit a branch, tag, full or unique short sha, or other ref names."""
+        for ref in _candidate_refs(rev):
+            target = self.ref_target(ref)
+            if target is not None:
+                return str(self.git[target].peel(pygit2.Commit).id)
+        if _HEX_RE.match(rev):
+            try:
+                return str(self.git.revparse_single(rev).peel(pygit2.Commit).id)
+            except (KeyError, ValueError, pygit2.GitError):
+                pass
+        raise RevisionNotFound(f"Invalid rev id: {rev}")
+
+    def update_ref(self, ref: str, new: str, old: str) -> None:
+        """Moves `ref` from `old` to `new` atomically (ZERO_OID: create / delete)."""
+        args = ["git", "update-ref"]
+        if new == ZERO_OID:
+            args += ["-d", ref, old]
+        else:
+            args += [ref, new, old]
+        result = subprocess.run(
+            args, cwd=self.path, capture_output=True, text=True, env=_GIT_ENV, check=False
+        )
+        if result.returncode != 0:
+            raise RefConflict(result.stderr.strip())
+
+    # -- reads ------------------------------------------------------------------------
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        commit = self.git[sha]
+        message = commit.message
+        title, _, body = message.partition("\n")
+        return CommitInfo(
+            id=str(commit.id),
+            title=title.strip(),
+            message=body.strip(),
+            date=datetime.fromtimestamp(commit.commit_time, tz=UTC),
+            author=commit.author.name,
+            parents=[str(p) for p in commit.parent_ids],
+        )
+
+    def _tree_at(self, sha: str, path: str) -> pygit2.Tree | pygit2.Blob | None:
+        tree = self.git[sha].peel(pygit2.Tree)
+        if not path:
+            return tree
+        try:
+            return self.git[tree[path].id]
+        except KeyError:
+            return None
+
+    def entry(self, sha: str, path: str) -> Entry | None:
+        obj = self._tree_at(sha, path)
+        if obj is None:
+            return None
+        if isinstance(obj, pygit2.Tree):
+            return Entry(path=path, type="directory", oid=str(obj.id), size=0)
+        return self._file_entry(path, obj.id)
+
+    def _file_entry(self, path: str, oid: pygit2.Oid) -> Entry:
+        _, size = self.git.odb.read_header(oid)
+        lfs = parse_pointer(self.git[oid].data) if size <= POINTER_MAX_SIZE else None
+        return Entry(
+            path=path,
+            type="file",
+            oid=str(oid),
+            size=lfs.size if lfs else size,
+            lfs=lfs,
+        )
+
+    def list_tree(self, sha: str, path: str = "", *, recursive: bool = False) -> list[Entry]:
+        """Entries under `path`, directories included, in git's tree order."""
+        root = self._tree_at(sha, path)
+        if not isinstance(root, pygit2.Tree):
+            raise EntryNotFound(f"Entry not found: {path}")
+        entries: list[Entry] = []
+        self._walk(root, f"{path}/" if path else "", recursive, entries)
+        return entries
+
+    def _walk(self, tree: pygit2.Tree, prefix: str, recursive: bool, out: list[Entry]) -> None:
+        for item in tree:
+            item_path = prefix + item.name
+            if item.filemode == _TREE:
+                out.append(Entry(path=item_path, type="directory", oid=str(item.id), size=0))
+                if recursive:
+                    self._walk(self.git[item.id], item_path + "/", recursive, out)
+            elif item.type_str == "blob":
+                out.append(self._file_entry(item_path, item.id))
+
+    def read_blob(self, oid: str) -> bytes:
+        return self.git[oid].data
+
+    def walk_commits(self, sha: str):
+        return self.git.walk(sha, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
+
+    def is_lfs_path(self, sha: str | None, path: str) -> bool:
+        """Whether `.gitattributes` at commit `sha` sends `path` through the LFS filter."""
+        if sha is None:
+            return False
+        flags = pygit2.enums.AttrCheck.NO_SYSTEM | pygit2.enums.AttrCheck.INCLUDE_COMMIT
+        return self.git.get_attr(path, "filter", flags=flags, commit=sha) == "lfs"
+
+    # -- writes -----------------------------------------------------------------------
+
+    def write_blob(self, data: bytes) -> str:
+        return str(self.git.create_blob(data))
+
+    def write_commit(
+        self,
+        *,
+        parent: str | None,
+        changes: list[Change],
+        message: str,
+        author: tuple[str, str],
+    ) -> str:
+        """Writes the tree of `parent` with `changes` applied and a commit on top; moves no ref."""
+        index = pygit2.Index()
+        if parent is not None:
+            index.read_tree(self.git[parent].peel(pygit2.Tree))
+        for change in changes:
+            _apply(index, change)
+        try:
+            tree = index.write_tree(self.git)
+        except pygit2.GitError as exc:
+            raise BadRequest(f"Cannot build the commit's tree: {exc}") from None
+        signature = pygit2.Signature(author[0], author[1])
+        commit = self.git.create_commit(
+            None, signature, signature, message, tree, [parent] if parent else []
+        )
+        return str(commit)
+
+
+def _apply(index: pygit2.Index, change: Change) -> None:
+    if change.action == "add":
+        _refuse_collisions(index, change.path)
+        index.add(pygit2.IndexEntry(change.path, pygit2.Oid(hex=change.oid), _BLOB))
+        return
+    prefix = change.path.rstrip("/") + "/"
+    is_file = change.path in index
+    under = [entry.path for entry in index if entry.path.startswith(prefix)]
+    if change.action == "delete_file" and not is_file and not under:
+        raise EntryNotFound(f"A file with this name doesn't exist: {change.path}")
+    if change.action == "delete_folder" and not under and not is_file:
+        raise EntryNotFound(f"A folder with this name doesn't exist: {change.path}")
+    if is_file:
+        index.remove(change.path)
+    for path in under:
+        index.remove(path)
+
+
+def _refuse_collisions(index: pygit2.Index, path: str) -> None:
+    """Git cannot hold a file and a folder under one name; the commit says which clashed."""
+    prefix = path + "/"
+    if any(entry.path.startswith(prefix) for entry in index):
+        raise BadRequest(f"Cannot add file '{path}': a folder with this name exists")
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        parent = "/".join(parts[:depth])
+        if parent in index:
+            raise BadRequest(f"Cannot add file '{path}': '{parent}' is a file")
+
+
+def _candidate_refs(rev: str) -> list[str]:
+    if rev.startswith("refs/"):
+        return [rev]
+    return [f"refs/heads/{rev}", f"refs/tags/{rev}"]
+
+
+_GIT_ENV = {
+    "PATH": "/usr/bin:/bin:/usr/local/bin",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+}

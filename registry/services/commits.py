@@ -1,0 +1,104 @@
+from dataclasses import dataclass
+
+from registry import errors
+from registry.blobs import blob_store
+from registry.gitstore import Change, GitRepo, RefConflict, pointer_bytes
+from registry.models import LfsObject, Repo, User
+from registry.services.repos import author_of, repo_refresh
+
+# A commit that loses the ref race without a parentCommit is rebuilt on the new head.
+_MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class LfsRef:
+    path: str
+    oid: str
+    size: int | None
+
+
+def branch_ref(git: GitRepo, rev: str) -> str:
+    """The ref a commit to `rev` moves: an existing branch or an existing PR ref."""
+    ref = rev if rev.startswith("refs/pr/") else f"refs/heads/{rev}"
+    if git.ref_target(ref) is None:
+        raise errors.RevisionNotFound(f"Invalid rev id: {rev}")
+    return ref
+
+
+def lfs_pointer_changes(
+    *, user: User, repo: Repo, git: GitRepo, items: list[Change | LfsRef]
+) -> list[Change]:
+    """`items` with each LFS reference turned into a pointer blob, in order.
+
+    Each object must be stored and reachable from this repo.
+    """
+    changes = []
+    for ref in items:
+        if isinstance(ref, Change):
+            changes.append(ref)
+            continue
+        size = _linked_size(user=user, repo=repo, oid=ref.oid)
+        if size is None:
+            raise errors.BadRequest(
+                f"LFS pointer pointed to a file that does not exist: {ref.path} ({ref.oid})",
+            )
+        if ref.size is not None and ref.size != size:
+            raise errors.BadRequest(
+                f"LFS object {ref.oid} for {ref.path} is {size} bytes, not {ref.size}"
+            )
+        changes.append(Change("add", ref.path, git.write_blob(pointer_bytes(ref.oid, size))))
+    return changes
+
+
+def _linked_size(*, user: User, repo: Repo, oid: str) -> int | None:
+    """The object's size if this repo may reference it: uploaded to it, or readable elsewhere."""
+    linked = LfsObject.objects.filter(repo=repo, oid=oid).first()
+    if linked is not None:
+        return linked.size if blob_store().size(oid) == linked.size else None
+    # Copies between repos (CommitOperationCopy, move_repo's clients) reference objects
+    # stored for another repo; allowed when the caller can read that repo.
+    other = LfsObject.objects.filter(oid=oid, repo__in=Repo.objects.visible_to(user)).first()
+    if other is None or blob_store().size(oid) != other.size:
+        return None
+    lfs_link(repo=repo, oid=oid, size=other.size)
+    return other.size
+
+
+def lfs_link(*, repo: Repo, oid: str, size: int) -> None:
+    """Records that `repo` may reference object `oid` (idempotent)."""
+    LfsObject.objects.get_or_create(repo=repo, oid=oid, defaults={"size": size})
+
+
+def commit_create(
+    *,
+    user: User,
+    repo: Repo,
+    git: GitRepo,
+    ref: str,
+    parent_commit: str | None,
+    changes: list[Change],
+    message: str,
+) -> str:
+    """Applies `changes` on `ref`'s head and moves the ref by compare-and-swap.
+
+    A stale `parent_commit` is a 412; without one, a lost race is retried on the new head.
+    """
+    for _ in range(_MAX_ATTEMPTS):
+        head = git.ref_target(ref)
+        if head is None:
+            raise errors.RevisionNotFound(f"Invalid rev id: {ref}")
+        if parent_commit and not head.startswith(parent_commit.lower()):
+            raise errors.PreconditionFailed()
+        sha = git.write_commit(
+            parent=head, changes=changes, message=message, author=author_of(user)
+        )
+        try:
+            git.update_ref(ref, sha, head)
+        except RefConflict:
+            if parent_commit:
+                raise errors.PreconditionFailed() from None
+            continue
+        if ref == "refs/heads/main":
+            repo_refresh(repo=repo, git=git)
+        return sha
+    raise errors.Conflict("The branch kept moving while committing; please retry")

@@ -1,0 +1,141 @@
+"""Git LFS: which objects a batch may upload or download, and the signed links that carry them."""
+
+import math
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core import signing
+
+from registry import errors
+from registry.blobs import blob_store
+from registry.blobs.local import validate_oid
+from registry.models import AccessToken, LfsObject, Repo, User
+from registry.selectors import require_write
+from registry.services.commits import lfs_link
+
+_UPLOAD_SALT = "minihub.lfs.upload"
+_DOWNLOAD_SALT = "minihub.lfs.download"
+
+
+def sign_upload(*, repo: Repo, oid: str, size: int) -> str:
+    return signing.dumps(
+        {"r": repo.pk, "o": oid, "s": size, "u": uuid.uuid4().hex}, salt=_UPLOAD_SALT
+    )
+
+
+def sign_download(*, repo: Repo, oid: str) -> str:
+    return signing.dumps({"r": repo.pk, "o": oid}, salt=_DOWNLOAD_SALT)
+
+
+def _load(token: str, salt: str, oid: str) -> dict:
+    try:
+        claims = signing.loads(token, salt=salt, max_age=settings.HUB_LFS_LINK_SECONDS)
+    except signing.SignatureExpired:
+        raise errors.Forbidden(
+            "This LFS link has expired; ask the batch API for a new one"
+        ) from None
+    except signing.BadSignature:
+        raise errors.Forbidden("This LFS link is not valid") from None
+    if claims["o"] != oid:
+        raise errors.Forbidden("This LFS link is for another object")
+    return claims
+
+
+def _object(item: dict) -> tuple[str, int]:
+    oid, size = item.get("oid"), item.get("size")
+    validate_oid(oid)
+    if not isinstance(size, int) or size < 0:
+        raise errors.BadRequest(f"Object {oid}: size must be a non-negative integer")
+    return oid, size
+
+
+def batch(*, user: User, token: AccessToken | None, repo: Repo, operation: str,
+          objects: list[dict], links: Callable[[str, str, int], dict]) -> list[dict]:  # fmt: skip
+    """The batch API's per-object answers; `links(kind, oid, size)` builds the action dicts."""
+    if operation == "upload":
+        require_write(user=user, token=token, namespace=repo.namespace)
+    elif operation != "download":
+        raise errors.BadRequest(f"Unknown LFS operation '{operation}'")
+    answers = []
+    for item in objects:
+        oid, size = _object(item)
+        answer = {"oid": oid, "size": size, "authenticated": True}
+        if operation == "upload":
+            if not _already_reachable(user=user, repo=repo, oid=oid, size=size):
+                answer["actions"] = links("upload", oid, size)
+        elif LfsObject.objects.filter(repo=repo, oid=oid).exists() and blob_store().exists(oid):
+            answer["actions"] = links("download", oid, size)
+        else:
+            answer["error"] = {"code": 404, "message": f"Object {oid} does not exist"}
+        answers.append(answer)
+    return answers
+
+
+def _already_reachable(*, user: User, repo: Repo, oid: str, size: int) -> bool:
+    """True when the bytes need not be sent: stored and readable by this user already.
+
+    An object stored only for repos the user cannot read must be uploaded again: the upload
+    proves the caller has the bytes, not just their hash.
+    """
+    if blob_store().size(oid) != size:
+        return False
+    readable = Repo.objects.visible_to(user)
+    if not LfsObject.objects.filter(oid=oid, repo__in=readable).exists():
+        return False
+    lfs_link(repo=repo, oid=oid, size=size)
+    return True
+
+
+def multipart_plan(size: int) -> int | None:
+    """The part size for an upload of `size` bytes, or None for a single PUT."""
+    if size < settings.HUB_LFS_MULTIPART_THRESHOLD:
+        return None
+    return settings.HUB_LFS_MULTIPART_CHUNK_SIZE
+
+
+def part_count(size: int, chunk: int) -> int:
+    return max(1, math.ceil(size / chunk))
+
+
+def upload_receive(*, signed: str, oid: str, chunks: Iterable[bytes]) -> None:
+    """Stores a single-PUT upload after checking its size and sha256."""
+    claims = _load(signed, _UPLOAD_SALT, oid)
+    blob_store().put(oid, chunks, size=claims["s"])
+    lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
+
+
+def part_receive(*, signed: str, oid: str, number: int, chunks: Iterable[bytes]) -> str:
+    claims = _load(signed, _UPLOAD_SALT, oid)
+    chunk = multipart_plan(claims["s"]) or claims["s"]
+    if not 1 <= number <= part_count(claims["s"], chunk):
+        raise errors.BadRequest(f"Part {number} is out of range")
+    return blob_store().put_part(claims["u"], number, chunks)
+
+
+def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:
+    claims = _load(signed, _UPLOAD_SALT, oid)
+    try:
+        ordered = sorted((int(p["partNumber"]), str(p["etag"])) for p in parts)
+    except (KeyError, TypeError, ValueError):
+        raise errors.BadRequest("parts must be a list of {partNumber, etag}") from None
+    chunk = multipart_plan(claims["s"]) or claims["s"]
+    if [n for n, _ in ordered] != list(range(1, part_count(claims["s"], chunk) + 1)):
+        raise errors.BadRequest("Every part must be listed exactly once")
+    blob_store().complete_multipart(claims["u"], oid, claims["s"], ordered)
+    lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
+
+
+def verify(*, repo: Repo, oid: str, size: int) -> None:
+    linked = LfsObject.objects.filter(repo=repo, oid=oid, size=size).exists()
+    if not linked or blob_store().size(oid) != size:
+        raise errors.NotFound(f"Object {oid} of {size} bytes was not received")
+
+
+def download_claims(*, signed: str, oid: str) -> Repo:
+    """The repo a signed download link was issued for, if it still references the object."""
+    claims = _load(signed, _DOWNLOAD_SALT, oid)
+    repo = Repo.objects.filter(pk=claims["r"]).first()
+    if repo is None or not LfsObject.objects.filter(repo=repo, oid=oid).exists():
+        raise errors.NotFound(f"Object {oid} does not exist")
+    return repo
