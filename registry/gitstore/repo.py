@@ -1,7 +1,10 @@
+import fcntl
 import re
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,6 +197,20 @@ class GitRepo:
         return self.git.get_attr(path, "filter", flags=flags, commit=sha) == "lfs"
 
     # -- writes -----------------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serializes this hub's writers on the repo across threads and processes.
+
+        Commits then rarely lose the compare-and-swap; it still guards against `git push`,
+        which does not take this lock.
+        """
+        with open(self.path / "minihub-write.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def write_blob(self, data: bytes) -> str:
         return str(self.git.create_blob(data))

@@ -83,22 +83,25 @@ def commit_create(
 
     A stale `parent_commit` is a 412; without one, a lost race is retried on the new head.
     """
-    for _ in range(_MAX_ATTEMPTS):
-        head = git.ref_target(ref)
-        if head is None:
-            raise errors.RevisionNotFound(f"Invalid rev id: {ref}")
-        if parent_commit and not head.startswith(parent_commit.lower()):
-            raise errors.PreconditionFailed()
-        sha = git.write_commit(
-            parent=head, changes=changes, message=message, author=author_of(user)
-        )
-        try:
-            git.update_ref(ref, sha, head)
-        except RefConflict:
-            if parent_commit:
-                raise errors.PreconditionFailed() from None
-            continue
-        if ref == "refs/heads/main":
-            repo_refresh(repo=repo, git=git)
-        return sha
-    raise errors.Conflict("The branch kept moving while committing; please retry")
+    with git.write_lock():
+        for _ in range(_MAX_ATTEMPTS):
+            head = git.ref_target(ref)
+            if head is None:
+                raise errors.RevisionNotFound(f"Invalid rev id: {ref}")
+            if parent_commit and not head.startswith(parent_commit.lower()):
+                raise errors.PreconditionFailed()
+            sha = git.write_commit(
+                parent=head, changes=changes, message=message, author=author_of(user)
+            )
+            try:
+                git.update_ref(ref, sha, head)
+            except RefConflict:
+                if parent_commit:
+                    raise errors.PreconditionFailed() from None
+                continue
+            break
+        else:
+            raise errors.Conflict("The branch kept moving while committing; please retry")
+    if ref == "refs/heads/main":
+        repo_refresh(repo=repo, git=git)
+    return sha

@@ -1,0 +1,73 @@
+import threading
+
+import pytest
+
+from registry.errors import PreconditionFailed
+from registry.gitstore import Change
+from registry.services.commits import branch_ref, commit_create
+from registry.services.repos import repo_create
+
+
+@pytest.fixture
+def repo(alice, settings, tmp_path):
+    settings.HUB_REPOS_DIR = tmp_path / "repos"
+    return repo_create(user=alice, token=None, name="tiny", organization=None,
+                       repo_type="model", private=False)  # fmt: skip
+
+
+def add(git, path: str, data: bytes) -> Change:
+    return Change("add", path, git.write_blob(data))
+
+
+def test_a_new_repo_has_an_initial_commit_with_the_hub_gitattributes(repo):
+    from registry.gitstore import GitRepo
+
+    git = GitRepo(repo.storage_id)
+    head = git.resolve("main")
+
+    assert git.commit_info(head).title == "initial commit"
+    attributes = git.read_blob(git.entry(head, ".gitattributes").oid).decode()
+    assert "*.safetensors filter=lfs diff=lfs merge=lfs -text" in attributes
+    assert repo.head_sha == head
+
+
+def test_a_stale_parent_commit_is_refused_and_nothing_moves(repo, alice):
+    from registry.gitstore import GitRepo
+
+    git = GitRepo(repo.storage_id)
+    ref = branch_ref(git, "main")
+    first = git.resolve("main")
+    commit_create(user=alice, repo=repo, git=git, ref=ref, parent_commit=first,
+                  changes=[add(git, "a.txt", b"a")], message="a\n")  # fmt: skip
+    second = git.resolve("main")
+
+    with pytest.raises(PreconditionFailed, match="The branch was updated since you opened"):
+        commit_create(user=alice, repo=repo, git=git, ref=ref, parent_commit=first[:7],
+                      changes=[add(git, "b.txt", b"b")], message="b\n")  # fmt: skip
+    assert git.resolve("main") == second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_commits_without_a_parent_all_land(repo, alice):
+    from registry.gitstore import GitRepo
+
+    rounds, writers = 10, 3
+
+    def writer(number: int) -> None:
+        git = GitRepo(repo.storage_id)
+        for i in range(rounds):
+            commit_create(user=alice, repo=repo, git=git, ref="refs/heads/main",
+                          parent_commit=None, message=f"w{number} {i}\n",
+                          changes=[add(git, f"w{number}/{i}.txt", b"x")])  # fmt: skip
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    git = GitRepo(repo.storage_id)
+    head = git.resolve("main")
+    files = [e.path for e in git.list_tree(head, recursive=True) if e.type == "file"]
+    assert len(files) == rounds * writers + 1
+    assert len(list(git.walk_commits(head))) == rounds * writers + 1
