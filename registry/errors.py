@@ -129,3 +129,18 @@ class ServiceUnavailable(HubError):
     status = 503
     code = "ServiceUnavailable"
     message = "Service unavailable"
+
+
+class RepoMoved(HubError):
+    """The repo was renamed or moved: clients follow the redirect, as on the Hub."""
+
+    status = 307
+    code = "RepoMoved"
+    message = "Repository moved"
+
+    def __init__(self, *, old_id: str, new_id: str):
+        super().__init__(f"Repository moved to {new_id}")
+        self.old_id, self.new_id = old_id, new_id
+
+    def location(self, full_path: str) -> str:
+        return full_path.replace(f"/{self.old_id}", f"/{self.new_id}", 1)

@@ -117,9 +117,18 @@ class Repo(models.Model):
     private = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now_add=True)
-    # A cache of what git says at the default branch's head, for listings.
+    gated = models.CharField(
+        max_length=6, blank=True, choices=[("auto", "auto"), ("manual", "manual")]
+    )
+    # A cache of what git says at the default branch's head, for listings and search;
+    # `manage.py reindex` rebuilds it from the repositories.
     head_sha = models.CharField(max_length=40, blank=True)
     card_data = models.JSONField(default=dict, blank=True)
+    pipeline_tag = models.CharField(max_length=100, blank=True, db_index=True)
+    library_name = models.CharField(max_length=100, blank=True, db_index=True)
+    downloads = models.BigIntegerField(default=0, db_index=True)
+    likes = models.IntegerField(default=0, db_index=True)
+    trending_score = models.FloatField(default=0, db_index=True)
 
     objects = RepoQuerySet.as_manager()
 
@@ -152,3 +161,104 @@ class LfsObject(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("repo", "oid", name="lfs_object_unique")]
         indexes = [models.Index(fields=["oid"])]
+
+
+class RepoTag(models.Model):
+    """One row per (repo, tag): tag filters become indexed joins on every database."""
+
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="tag_rows")
+    tag = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("repo", "tag", name="repo_tag_unique")]
+        indexes = [models.Index(fields=["tag"])]
+
+
+class RepoRedirect(models.Model):
+    """An old name of a moved repo; requests to it are redirected, as on the Hub."""
+
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="redirects")
+    type = models.CharField(max_length=7, choices=Repo.Type.choices)
+    namespace_name = models.CharField(max_length=42)
+    name = models.CharField(max_length=96)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "type", Lower("namespace_name"), Lower("name"), name="repo_redirect_unique"
+            )
+        ]
+
+
+class Like(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="likes")
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="like_rows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("user", "repo", name="like_unique")]
+
+
+class DownloadDay(models.Model):
+    """Downloads per repo per day, behind the trending score."""
+
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="download_days")
+    day = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("repo", "day", name="download_day_unique")]
+
+
+class Discussion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        OPEN = "open"
+        CLOSED = "closed"
+        MERGED = "merged"
+
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="discussions")
+    num = models.IntegerField()
+    title = models.CharField(max_length=200)
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    is_pull_request = models.BooleanField(default=False)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    # For pull requests: the branch it targets; its commits live on refs/pr/<num>.
+    target_branch = models.CharField(max_length=255, blank=True)
+    merge_commit = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("repo", "num", name="discussion_num_unique")]
+
+    @property
+    def git_ref(self) -> str:
+        return f"refs/pr/{self.num}"
+
+
+class DiscussionEvent(models.Model):
+    class Kind(models.TextChoices):
+        COMMENT = "comment"
+        STATUS = "status-change"
+        COMMIT = "commit"
+        TITLE = "title-change"
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=13, choices=Kind.choices)
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class DownloadWindow(models.Model):
+    """One row per (repo, client, five-minute bucket) already counted as a download."""
+
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="+")
+    client = models.CharField(max_length=64)
+    bucket = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("repo", "client", "bucket", name="download_window_unique")
+        ]

@@ -16,11 +16,32 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # First path segments the web and git routes own; no account may take them.
 RESERVED_NAMESPACES = frozenset(
     {
-        "api", "datasets", "spaces", "models", "kernels", "docs", "login", "logout", "join",
-        "signup", "settings", "static", "new", "organizations", "lfs", "search", "health",
-        "xet", "cas", "users", "buckets", "collections", "media", "admin-panel",
+        "api",
+        "datasets",
+        "spaces",
+        "models",
+        "kernels",
+        "docs",
+        "login",
+        "logout",
+        "join",
+        "signup",
+        "settings",
+        "static",
+        "new",
+        "organizations",
+        "lfs",
+        "search",
+        "health",
+        "xet",
+        "cas",
+        "users",
+        "buckets",
+        "collections",
+        "media",
+        "admin-panel",
     }
-)  # fmt: skip
+)
 
 
 def validate_namespace(name: str) -> str:

@@ -1,7 +1,7 @@
 """Reads. Every view, page and task asks here; visibility rules live in one place."""
 
 from registry import errors
-from registry.models import AccessToken, Membership, Repo, Role, User
+from registry.models import AccessToken, Membership, Repo, RepoRedirect, Role, User
 
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
@@ -23,11 +23,28 @@ def repo_get_visible(*, user: User, repo_type: str, namespace: str, name: str) -
         .first()
     )
     if repo is None:
+        moved = _redirect_target(user=user, repo_type=repo_type, namespace=namespace, name=name)
+        if moved is not None:
+            raise errors.RepoMoved(old_id=f"{namespace}/{name}", new_id=moved.repo_id)
         raise errors.RepoNotFound(
             f"Repository not found: {namespace}/{name}",
             anonymous=not user.is_authenticated,
         )
     return repo
+
+
+def _redirect_target(*, user: User, repo_type: str, namespace: str, name: str) -> Repo | None:
+    redirect = RepoRedirect.objects.filter(
+        type=repo_type, namespace_name__iexact=namespace, name__iexact=name
+    ).first()
+    if redirect is None:
+        return None
+    return (
+        Repo.objects.visible_to(user)
+        .select_related("namespace")
+        .filter(pk=redirect.repo_id)
+        .first()
+    )
 
 
 def namespace_role(*, user: User, namespace) -> str | None:
@@ -61,3 +78,64 @@ def card_at(*, git, sha: str) -> dict:
         return parse_card_data(git.read_blob(readme.oid).decode("utf-8", "replace"))
     except errors.BadRequest:
         return {}
+
+
+SORT_FIELDS = {
+    "downloads": "-downloads",
+    "likes": "-likes",
+    "lastModified": "-last_modified",
+    "last_modified": "-last_modified",
+    "createdAt": "-created_at",
+    "created_at": "-created_at",
+    "trendingScore": "-trending_score",
+    "trending_score": "-trending_score",
+}
+
+
+def repo_search(
+    *,
+    user: User,
+    repo_type: str,
+    search: list[str],
+    author: str | None,
+    filters: list[str],
+    pipeline_tag: str | None,
+    sort: str | None,
+):
+    """Repos of `repo_type` the user may see, filtered and sorted; a lazy, unsliced queryset.
+
+    `filters` are tags (`transformers`, `license:mit`, `dataset:x`, ...), all required.
+    """
+    from registry.models import RepoTag
+
+    queryset = Repo.objects.visible_to(user).filter(type=repo_type).select_related("namespace")
+    for term in search:
+        namespace, slash, name = term.partition("/")
+        if slash:
+            queryset = queryset.filter(namespace__name__iexact=namespace, name__icontains=name)
+        else:
+            queryset = queryset.filter(name__icontains=term)
+    if author:
+        queryset = queryset.filter(namespace__name__iexact=author)
+    if pipeline_tag:
+        queryset = queryset.filter(pipeline_tag=pipeline_tag)
+    for tag in filters:
+        queryset = queryset.filter(pk__in=RepoTag.objects.filter(tag=tag).values("repo_id"))
+    if sort and sort not in SORT_FIELDS:
+        raise errors.BadRequest(f"Invalid sort '{sort}': use one of {', '.join(SORT_FIELDS)}")
+    order = SORT_FIELDS.get(sort or "", "-created_at")
+    return queryset.order_by(order, "-id")
+
+
+def user_get_visible_likes(*, viewer: User, username: str):
+    """The repos `username` liked that `viewer` may see, newest first."""
+    from registry.models import Like
+
+    owner = User.objects.filter(username__iexact=username).first()
+    if owner is None:
+        raise errors.NotFound(f"User '{username}' not found")
+    return (
+        Like.objects.filter(user=owner, repo__in=Repo.objects.visible_to(viewer))
+        .select_related("repo__namespace")
+        .order_by("-created_at", "-id")
+    )

@@ -19,7 +19,8 @@ def _broker_options() -> dict:
     queue_dir = settings.HUB_DATA_DIR / "broker" / "queue"
     processed_dir = settings.HUB_DATA_DIR / "broker" / "processed"
     results_dir = settings.HUB_DATA_DIR / "broker" / "results"
-    for folder in (queue_dir, processed_dir, results_dir):
+    control_dir = settings.HUB_DATA_DIR / "broker" / "control"
+    for folder in (queue_dir, processed_dir, results_dir, control_dir):
         folder.mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
@@ -29,6 +30,7 @@ def _broker_options() -> dict:
             "processed_folder": str(processed_dir),
             "store_processed": False,
             "polling_interval": 0.1,
+            "control_folder": str(control_dir),
         },
         "result_backend": f"file://{results_dir}",
     }

@@ -1,5 +1,7 @@
 """Small helpers every API view shares: who is calling, which repo, which URLs to hand out."""
 
+import base64
+import binascii
 import re
 from urllib.parse import unquote
 
@@ -24,6 +26,12 @@ def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:
 def base_url(request: HttpRequest) -> str:
     """The external base URL: HUB_PUBLIC_URL, else what the request was addressed to."""
     return settings.HUB_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+
+
+def client_address(request: HttpRequest) -> str:
+    if settings.USE_X_FORWARDED_HOST and request.headers.get("X-Forwarded-For"):
+        return request.headers["X-Forwarded-For"].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def repo_url(request: HttpRequest, repo: Repo) -> str:
@@ -66,6 +74,30 @@ def rev_and_path(request: HttpRequest, marker: str) -> tuple[str, str]:
         return special.group(1), tail[special.end() :].strip("/")
     rev, _, path = tail.partition("/")
     return rev, path.strip("/")
+
+
+def cursor_decode(value: str | None) -> int:
+    """The offset an opaque pagination cursor stands for (0 without one)."""
+    if not value:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(value.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise errors.BadRequest("Invalid cursor") from None
+    if offset < 0:
+        raise errors.BadRequest("Invalid cursor")
+    return offset
+
+
+def cursor_encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def next_link(url: str, query, offset: int) -> str:
+    """A `Link` header to the page at `offset`: absolute, as the client follows it verbatim."""
+    query = query.copy()
+    query["cursor"] = cursor_encode(offset)
+    return f'<{url}?{query.urlencode()}>; rel="next"'
 
 
 def query_bool(request: HttpRequest, name: str) -> bool:

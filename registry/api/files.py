@@ -1,5 +1,4 @@
-import base64
-import binascii
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods
@@ -8,27 +7,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
-from registry.api.common import api_repo, base_url, open_git, query_bool, rev_and_path, web_repo
+from registry.api.common import (
+    api_repo,
+    base_url,
+    client_address,
+    cursor_decode,
+    next_link,
+    open_git,
+    query_bool,
+    rev_and_path,
+    web_repo,
+)
 from registry.api.serializers import entry_json
 from registry.blobs import blob_store
 from registry.blobs.serve import RangeRequest, blob_response
 from registry.names import validate_path_in_repo
+from registry.services.activity import download_record
 
 TREE_PAGE_SIZE = 1000
 TREE_PAGE_SIZE_EXPANDED = 50
-
-
-def _cursor_decode(value: str | None) -> int:
-    if not value:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(value.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise errors.BadRequest("Invalid cursor") from None
-
-
-def _cursor_encode(offset: int) -> str:
-    return base64.urlsafe_b64encode(str(offset).encode()).decode()
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -42,18 +39,16 @@ def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: 
     entries = git.list_tree(sha, path, recursive=query_bool(request, "recursive"))
     expand = query_bool(request, "expand")
     page_size = TREE_PAGE_SIZE_EXPANDED if expand else TREE_PAGE_SIZE
-    start = _cursor_decode(request.GET.get("cursor"))
+    start = cursor_decode(request.GET.get("cursor"))
     page = entries[start : start + page_size]
     response = JsonResponse([entry_json(entry) for entry in page], safe=False)
     if start + page_size < len(entries):
         # The next page is pinned to the commit, so a branch moving mid-listing cannot
         # shift entries between pages.
-        query = request.GET.copy()
-        query["cursor"] = _cursor_encode(start + page_size)
         next_url = f"{base_url(request)}/api/{repo_type}/{repo.repo_id}/tree/{sha}"
         if path:
-            next_url += f"/{path}"
-        response["Link"] = f'<{next_url}?{query.urlencode()}>; rel="next"'
+            next_url += "/" + quote(path, safe="")
+        response["Link"] = next_link(next_url, request.GET, start + page_size)
     return response
 
 
@@ -89,6 +84,8 @@ def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: 
     if entry is None or entry.type != "file":
         # The client caches the miss under this commit (.no_exist/<sha>/<path>).
         raise errors.EntryNotFound(f"Entry not found: {path}", headers={"X-Repo-Commit": sha})
+    if request.method == "GET":
+        download_record(repo=repo, client=client_address(request))
     headers = {"X-Repo-Commit": sha, "ETag": f'"{entry.oid}"', "X-Linked-Size": str(entry.size)}
     if entry.lfs is None:
         data = git.read_blob(entry.oid)
@@ -99,8 +96,9 @@ def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: 
         raise errors.EntryNotFound(
             f"The LFS object of {path} is missing from storage", headers={"X-Repo-Commit": sha}
         )
-    return blob_response(request, entry.lfs.oid, entry.lfs.size, headers=headers,
-                         filename=path.rsplit("/", 1)[-1])  # fmt: skip
+    return blob_response(
+        request, entry.lfs.oid, entry.lfs.size, headers=headers, filename=path.rsplit("/", 1)[-1]
+    )
 
 
 def _respond(

@@ -29,6 +29,8 @@ def error_response(exc: errors.HubError, request: HttpRequest | None = None) -> 
     response["X-Error-Message"] = header_text
     for name, value in exc.headers.items():
         response[name] = value
+    if isinstance(exc, errors.RepoMoved) and request is not None:
+        response["Location"] = exc.location(request.get_full_path())
     if request is not None and getattr(request, "request_id", None):
         response["X-Request-Id"] = request.request_id
     return response

@@ -62,8 +62,10 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
         if chunk is None:
             upload = {"href": f"{base}/lfs/upload/{oid}?token={signed}", "expires_in": expires}
         else:
-            parts = {str(n): f"{base}/lfs/part/{oid}/{n}?token={signed}"
-                     for n in range(1, lfs.part_count(size, chunk) + 1)}  # fmt: skip
+            parts = {
+                str(n): f"{base}/lfs/part/{oid}/{n}?token={signed}"
+                for n in range(1, lfs.part_count(size, chunk) + 1)
+            }
             upload = {
                 "href": f"{base}/lfs/complete/{oid}?token={signed}",
                 "header": {"chunk_size": str(chunk), **parts},
@@ -71,8 +73,14 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
             }
         return {"upload": upload, "verify": verify}
 
-    answers = lfs.batch(user=user, token=token, repo=repo, operation=body.get("operation"),
-                        objects=objects, links=links)  # fmt: skip
+    answers = lfs.batch(
+        user=user,
+        token=token,
+        repo=repo,
+        operation=body.get("operation"),
+        objects=objects,
+        links=links,
+    )
     multipart = any("header" in a.get("actions", {}).get("upload", {}) for a in answers)
     transfer = "multipart" if multipart else "basic"
     return _lfs_response({"transfer": transfer, "objects": answers, "hash_algo": "sha256"})
@@ -94,8 +102,9 @@ def upload(request: HttpRequest, oid: str):
 
 @require_http_methods(["PUT"])
 def upload_part(request: HttpRequest, oid: str, number: int):
-    etag = lfs.part_receive(signed=request.GET.get("token", ""), oid=oid, number=number,
-                            chunks=_stream(request))  # fmt: skip
+    etag = lfs.part_receive(
+        signed=request.GET.get("token", ""), oid=oid, number=number, chunks=_stream(request)
+    )
     response = HttpResponse(status=200)
     response["ETag"] = f'"{etag}"'
     return response

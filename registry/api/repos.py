@@ -8,8 +8,14 @@ from registry import errors
 from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
 from registry.api.serializers import repo_info_json
 from registry.cards import InvalidCard, parse_card_data
-from registry.selectors import card_at, repo_get_visible
-from registry.services.repos import RepoExists, repo_create, repo_delete
+from registry.selectors import card_at, repo_get_visible, require_write
+from registry.services.repos import (
+    RepoExists,
+    repo_create,
+    repo_delete,
+    repo_move,
+    repo_update_settings,
+)
 
 _VISIBILITY = {"public": False, "private": True}
 
@@ -63,8 +69,9 @@ class RepoDeleteView(APIView):
 
 
 class RepoInfoView(APIView):
-    def get(self, request: Request, repo_type: str, namespace: str, name: str,
-            rev: str | None = None) -> Response:  # fmt: skip
+    def get(
+        self, request: Request, repo_type: str, namespace: str, name: str, rev: str | None = None
+    ) -> Response:
         repo = api_repo(request, repo_type, namespace, name)
         git = open_git(repo)
         sha = git.resolve(rev or "main")
@@ -89,8 +96,9 @@ class ValidateYamlView(APIView):
 
 
 @require_GET
-def xet_token(request: HttpRequest, repo_type: str, namespace: str, name: str, kind: str,
-              rev: str) -> JsonResponse:  # fmt: skip
+def xet_token(
+    request: HttpRequest, repo_type: str, namespace: str, name: str, kind: str, rev: str
+) -> JsonResponse:
     api_repo(request, repo_type, namespace, name)
     raise errors.NotImplementedByHub(
         "This hub does not store Xet data yet: set HF_HUB_DISABLE_XET=1 to upload through Git LFS"
@@ -104,3 +112,42 @@ class AgentHarnessesView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"standardEnvVars": [], "harnesses": {}})
+
+
+class RepoMoveView(APIView):
+    def post(self, request: Request) -> Response:
+        user, token = caller(request)
+        from_id, to_id = request.data.get("fromRepo"), request.data.get("toRepo")
+        if not (isinstance(from_id, str) and isinstance(to_id, str) and "/" in from_id + to_id):
+            raise errors.BadRequest("fromRepo and toRepo must be 'namespace/name'")
+        namespace, _, name = from_id.partition("/")
+        repo = repo_get_visible(
+            user=user, repo_type=request.data.get("type") or "model", namespace=namespace, name=name
+        )
+        repo = repo_move(user=user, token=token, repo=repo, to_repo=to_id)
+        return Response({"url": repo_url(request, repo)})
+
+
+class RepoSettingsView(APIView):
+    def put(self, request: Request, repo_type: str, namespace: str, name: str) -> Response:
+        repo = api_repo(request, repo_type, namespace, name)
+        user, token = caller(request)
+        body = request.data
+        private = _requested_private(body) if {"visibility", "private"} & set(body) else None
+        repo_update_settings(
+            user=user, token=token, repo=repo, private=private, gated=body.get("gated")
+        )
+        return Response({"private": repo.private, "gated": repo.gated or False})
+
+
+class AuthCheckView(APIView):
+    """200 when the caller may read (or, with /write, write to) the repo."""
+
+    def get(
+        self, request: Request, repo_type: str, namespace: str, name: str, write: str | None = None
+    ) -> Response:
+        repo = api_repo(request, repo_type, namespace, name)
+        if write:
+            user, token = caller(request)
+            require_write(user=user, token=token, namespace=repo.namespace)
+        return Response({"access": "write" if write else "read"})

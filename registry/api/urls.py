@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from registry.api import files, repos, uploads, views
+from registry.api import discussions, files, likes, listing, refs, repos, uploads, views
 
 REPO = r"(?P<repo_type>models|datasets|spaces)/(?P<namespace>[^/]+)/(?P<name>[^/]+)"
 
@@ -10,12 +10,30 @@ urlpatterns = [
     path("agent-harnesses", repos.AgentHarnessesView.as_view()),
     path("repos/create", repos.RepoCreateView.as_view()),
     path("repos/delete", repos.RepoDeleteView.as_view()),
+    path("repos/move", repos.RepoMoveView.as_view()),
     path("validate-yaml", repos.ValidateYamlView.as_view()),
+    path("users/<str:username>/likes", likes.UserLikesView.as_view()),
+    re_path(r"^(?P<repo_type>models|datasets|spaces)$", listing.RepoListView.as_view()),
     re_path(rf"^{REPO}$", repos.RepoInfoView.as_view()),
     re_path(rf"^{REPO}/revision/(?P<rev>.+)$", repos.RepoInfoView.as_view()),
     re_path(rf"^{REPO}/tree/(?P<rest>.+)$", files.tree),
     re_path(rf"^{REPO}/paths-info/(?P<rev>.+)$", files.PathsInfoView.as_view()),
     re_path(rf"^{REPO}/preupload/(?P<rev>.+)$", uploads.PreuploadView.as_view()),
     re_path(rf"^{REPO}/commit/(?P<rev>.+)$", uploads.commit),
+    re_path(rf"^{REPO}/branch/(?P<branch>.+)$", refs.BranchView.as_view()),
+    re_path(rf"^{REPO}/tag/(?P<target>.+)$", refs.TagView.as_view()),
+    re_path(rf"^{REPO}/refs$", refs.RefsView.as_view()),
+    re_path(rf"^{REPO}/commits/(?P<rev>.+)$", refs.CommitsView.as_view()),
+    re_path(rf"^{REPO}/super-squash/(?P<branch>.+)$", refs.SuperSquashView.as_view()),
+    re_path(rf"^{REPO}/settings$", repos.RepoSettingsView.as_view()),
+    re_path(rf"^{REPO}/like$", likes.LikeView.as_view()),
+    re_path(rf"^{REPO}/likers$", likes.LikersView.as_view()),
+    re_path(rf"^{REPO}/auth-check(?:/(?P<write>write))?$", repos.AuthCheckView.as_view()),
+    re_path(rf"^{REPO}/discussions$", discussions.DiscussionsView.as_view()),
+    re_path(rf"^{REPO}/discussions/(?P<num>[0-9]+)$", discussions.DiscussionDetailView.as_view()),
+    re_path(
+        rf"^{REPO}/discussions/(?P<num>[0-9]+)/(?P<action>comment|status|title|merge)$",
+        discussions.DiscussionActionView.as_view(),
+    ),
     re_path(rf"^{REPO}/xet-(?P<kind>read|write)-token/(?P<rev>.+)$", repos.xet_token),
 ]

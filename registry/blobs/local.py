@@ -103,8 +103,9 @@ class LocalBlobStore:
         (folder / f"{number}.etag").write_text(etag)
         return etag
 
-    def complete_multipart(self, upload_id: str, oid: str, size: int,
-                           parts: list[tuple[int, str]]) -> int:  # fmt: skip
+    def complete_multipart(
+        self, upload_id: str, oid: str, size: int, parts: list[tuple[int, str]]
+    ) -> int:
         """Joins the staged parts in order into object `oid`, verified like `put`."""
         folder = self._parts_dir(upload_id)
         for number, etag in parts:

@@ -87,8 +87,9 @@ def content_disposition(filename: str) -> str:
     return f"inline; filename*=UTF-8''{quote(filename)}; filename=\"{ascii_name}\""
 
 
-def blob_response(request: HttpRequest, oid: str, size: int, *, headers: dict[str, str],
-                  filename: str) -> HttpResponse:  # fmt: skip
+def blob_response(
+    request: HttpRequest, oid: str, size: int, *, headers: dict[str, str], filename: str
+) -> HttpResponse:
     """HEAD or GET of a stored blob, whole or a range, never read into memory."""
     span = RangeRequest.parse(request, size)
     all_headers = {

@@ -2,6 +2,7 @@ import fcntl
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -238,6 +239,66 @@ class GitRepo:
             None, signature, signature, message, tree, [parent] if parent else []
         )
         return str(commit)
+
+    def write_squash(self, *, sha: str, message: str, author: tuple[str, str]) -> str:
+        """A root commit with the tree of `sha`: the branch's history squashed into one."""
+        signature = pygit2.Signature(author[0], author[1])
+        tree = self.git[sha].peel(pygit2.Tree).id
+        return str(self.git.create_commit(None, signature, signature, message, tree, []))
+
+    def write_tag(self, *, name: str, target: str, message: str, author: tuple[str, str]) -> str:
+        """An annotated tag object pointing at commit `target`; no ref is created.
+
+        Written straight to the object database: libgit2's tag creation would also create
+        the ref, outside the compare-and-swap.
+        """
+        stamp = int(time.time())
+        body = (
+            f"object {target}\ntype commit\ntag {name}\n"
+            f"tagger {author[0]} <{author[1]}> {stamp} +0000\n\n{message.rstrip()}\n"
+        )
+        return str(self.git.odb.write(pygit2.enums.ObjectType.TAG, body.encode()))
+
+    def write_merge(
+        self, *, base: str, head: str, message: str, author: tuple[str, str]
+    ) -> tuple[str | None, list[str]]:
+        """Merges `head` into `base`: (new commit, []) or (None, conflicting paths).
+
+        Fast-forwards when `base` is an ancestor of `head`.
+        """
+        if base == head or self.git.descendant_of(head, base):
+            return head, []
+        index = self.git.merge_commits(base, head)
+        conflicts = _conflicts(index)
+        if conflicts:
+            return None, conflicts
+        tree = index.write_tree(self.git)
+        signature = pygit2.Signature(author[0], author[1])
+        commit = self.git.create_commit(None, signature, signature, message, tree, [base, head])
+        return str(commit), []
+
+    def merge_conflicts(self, base: str, head: str) -> list[str]:
+        """Paths that would conflict if `head` were merged into `base`."""
+        if base == head or self.git.descendant_of(head, base):
+            return []
+        return _conflicts(self.git.merge_commits(base, head))
+
+    def diff_text(self, base: str, head: str) -> str:
+        """The patch from the merge base of `base` and `head` to `head`, as `git diff a...b`."""
+        merge_base = self.git.merge_base(base, head) or base
+        diff = self.git.diff(
+            self.git[merge_base].peel(pygit2.Tree), self.git[head].peel(pygit2.Tree)
+        )
+        return diff.patch or ""
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return ancestor == descendant or self.git.descendant_of(descendant, ancestor)
+
+
+def _conflicts(index: pygit2.Index) -> list[str]:
+    if index.conflicts is None:
+        return []
+    return sorted({(ours or theirs or base).path for base, ours, theirs in index.conflicts})
 
 
 def _apply(index: pygit2.Index, change: Change) -> None:

@@ -50,8 +50,15 @@ def _object(item: dict) -> tuple[str, int]:
     return oid, size
 
 
-def batch(*, user: User, token: AccessToken | None, repo: Repo, operation: str,
-          objects: list[dict], links: Callable[[str, str, int], dict]) -> list[dict]:  # fmt: skip
+def batch(
+    *,
+    user: User,
+    token: AccessToken | None,
+    repo: Repo,
+    operation: str,
+    objects: list[dict],
+    links: Callable[[str, str, int], dict],
+) -> list[dict]:
     """The batch API's per-object answers; `links(kind, oid, size)` builds the action dicts."""
     if operation == "upload":
         require_write(user=user, token=token, namespace=repo.namespace)

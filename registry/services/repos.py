@@ -1,9 +1,9 @@
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from registry import errors
+from registry.cards import card_tags
 from registry.gitstore import Change, GitRepo
-from registry.models import Namespace, Repo, User
+from registry.models import Namespace, Repo, RepoRedirect, RepoTag, User
 from registry.names import validate_repo_name
 from registry.selectors import card_at, require_write
 
@@ -108,7 +108,6 @@ def repo_create(
             author=author_of(user),
         )
         git.update_ref("refs/heads/main", sha, "0" * 40)
-        repo.head_sha = sha
         with transaction.atomic():
             repo.save()
     except IntegrityError:
@@ -117,6 +116,7 @@ def repo_create(
     except BaseException:
         GitRepo.destroy(repo.storage_id)
         raise
+    repo_refresh(repo=repo, git=git)
     return repo
 
 
@@ -142,10 +142,69 @@ def repo_delete(*, user: User, token, repo: Repo) -> None:
 
 
 def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
-    """Re-reads the default branch into the row's cached fields after a ref moved."""
+    """Re-reads the default branch into the row's cached fields and search tags.
+
+    Runs after every change to main, whoever made it (API commit, push, merge); the row is
+    a cache of git, rebuilt the same way by `manage.py reindex`.
+    """
     sha = git.ref_target("refs/heads/main") or ""
     card = card_at(git=git, sha=sha) if sha else {}
-    Repo.objects.filter(pk=repo.pk).update(
-        head_sha=sha, card_data=card, last_modified=timezone.now()
-    )
-    repo.head_sha, repo.card_data = sha, card
+    modified = git.commit_info(sha).date if sha else repo.created_at
+    fields = {
+        "head_sha": sha,
+        "card_data": card,
+        "pipeline_tag": _short(card.get("pipeline_tag")),
+        "library_name": _short(card.get("library_name")),
+        "last_modified": modified,
+    }
+    tags = [tag[:200] for tag in card_tags(card, repo_type=repo.type)]
+    with transaction.atomic():
+        Repo.objects.filter(pk=repo.pk).update(**fields)
+        RepoTag.objects.filter(repo=repo).exclude(tag__in=tags).delete()
+        existing = set(RepoTag.objects.filter(repo=repo).values_list("tag", flat=True))
+        RepoTag.objects.bulk_create([RepoTag(repo=repo, tag=t) for t in tags if t not in existing])
+    for name, value in fields.items():
+        setattr(repo, name, value)
+
+
+def _short(value) -> str:
+    return str(value)[:100] if isinstance(value, str) else ""
+
+
+def repo_move(*, user: User, token, repo: Repo, to_repo: str) -> Repo:
+    """Renames or moves a repo; its old name keeps redirecting. Git storage does not move."""
+    namespace_name, _, name = to_repo.partition("/")
+    validate_repo_name(name)
+    target = _namespace_for(user=user, organization=namespace_name)
+    require_write(user=user, token=token, namespace=repo.namespace)
+    require_write(user=user, token=token, namespace=target)
+    old_namespace, old_name = repo.namespace.name, repo.name
+    try:
+        with transaction.atomic():
+            RepoRedirect.objects.filter(
+                type=repo.type, namespace_name__iexact=target.name, name__iexact=name
+            ).delete()
+            repo.namespace, repo.name = target, name
+            repo.save(update_fields=["namespace", "name"])
+            RepoRedirect.objects.create(
+                repo=repo, type=repo.type, namespace_name=old_namespace, name=old_name
+            )
+    except IntegrityError:
+        raise errors.Conflict(
+            f"A {repo.type} repository called {target.name}/{name} already exists"
+        ) from None
+    return repo
+
+
+def repo_update_settings(
+    *, user: User, token, repo: Repo, private: bool | None, gated: str | bool | None
+) -> Repo:
+    require_write(user=user, token=token, namespace=repo.namespace)
+    if private is not None:
+        repo.private = private
+    if gated is not None:
+        if gated not in (False, "auto", "manual"):
+            raise errors.BadRequest("gated must be 'auto', 'manual' or false")
+        repo.gated = gated or ""
+    repo.save(update_fields=["private", "gated"])
+    return repo

@@ -16,8 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--fullname", default="")
         parser.add_argument("--admin", action="store_true", help="site administrator")
 
-    def handle(self, *args, name: str, email: str, password: str | None, fullname: str,
-               admin: bool, **options) -> None:  # fmt: skip
+    def handle(
+        self,
+        *args,
+        name: str,
+        email: str,
+        password: str | None,
+        fullname: str,
+        admin: bool,
+        **options,
+    ) -> None:
         generated = password is None
         password = password or secrets.token_urlsafe(12)
         try:

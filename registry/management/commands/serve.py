@@ -50,25 +50,44 @@ class Command(BaseCommand):
     @staticmethod
     def _web_command(host: str, port: int) -> list[str]:
         return [
-            sys.executable, "-m", "gunicorn", "hubsite.wsgi:application",
-            "--bind", f"{host}:{port}",
-            "--workers", str(settings.HUB_WEB_WORKERS),
-            "--threads", str(settings.HUB_WEB_THREADS),
-            "--worker-class", "gthread",
-            "--timeout", "600",
-            "--graceful-timeout", "10",
-            "--access-logfile", "-",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "hubsite.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(settings.HUB_WEB_WORKERS),
+            "--threads",
+            str(settings.HUB_WEB_THREADS),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "600",
+            "--graceful-timeout",
+            "10",
+            "--access-logfile",
+            "-",
+        ]
 
     @staticmethod
     def _worker_command() -> list[str]:
         return [
-            sys.executable, "-m", "celery", "-A", "workers", "worker",
-            "--queues", "default,inference,eval",
-            "--concurrency", str(settings.HUB_WORKER_CONCURRENCY),
-            "--hostname", f"minihub-{os.getpid()}@%h",
-            "--loglevel", "INFO",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--queues",
+            "default,inference,eval",
+            "--concurrency",
+            str(settings.HUB_WORKER_CONCURRENCY),
+            "--hostname",
+            f"minihub-{os.getpid()}@%h",
+            "--loglevel",
+            "INFO",
+        ]
 
     def _supervise(self, children: list[subprocess.Popen]) -> int:
         """Runs until a signal or a child's exit, then stops every child; returns the exit code."""

@@ -1,0 +1,65 @@
+"""Likes and download counts, and the trending score derived from them."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from registry import errors
+from registry.models import DownloadDay, DownloadWindow, Like, Repo, User
+
+TRENDING_DAYS = 7
+# As the Hub counts datasets (and we count every repo type): all files one client fetches
+# from a repo within five minutes are one download. HEAD requests are not downloads.
+DOWNLOAD_WINDOW_SECONDS = 300
+
+
+def like_add(*, user: User, repo: Repo) -> None:
+    if not user.is_authenticated:
+        raise errors.AuthenticationRequired()
+    try:
+        with transaction.atomic():
+            Like.objects.create(user=user, repo=repo)
+            Repo.objects.filter(pk=repo.pk).update(likes=F("likes") + 1)
+    except IntegrityError:
+        return  # already liked
+    _update_trending(repo)
+
+
+def like_remove(*, user: User, repo: Repo) -> None:
+    if not user.is_authenticated:
+        raise errors.AuthenticationRequired()
+    with transaction.atomic():
+        deleted, _ = Like.objects.filter(user=user, repo=repo).delete()
+        if deleted:
+            Repo.objects.filter(pk=repo.pk).update(likes=F("likes") - 1)
+    _update_trending(repo)
+
+
+def download_record(*, repo: Repo, client: str) -> bool:
+    """Counts a download unless this client already fetched from the repo in this window."""
+    now = timezone.now()
+    bucket = int(now.timestamp()) // DOWNLOAD_WINDOW_SECONDS
+    try:
+        with transaction.atomic():
+            DownloadWindow.objects.create(repo=repo, client=client[:64], bucket=bucket)
+            day, _ = DownloadDay.objects.get_or_create(repo=repo, day=now.date())
+            DownloadDay.objects.filter(pk=day.pk).update(count=F("count") + 1)
+            Repo.objects.filter(pk=repo.pk).update(downloads=F("downloads") + 1)
+    except IntegrityError:
+        return False
+    DownloadWindow.objects.filter(repo=repo, bucket__lt=bucket - 1).delete()
+    _update_trending(repo)
+    return True
+
+
+def _update_trending(repo: Repo) -> None:
+    """Downloads plus likes of the last week: what 'trending' sorts on."""
+    since = timezone.now() - timedelta(days=TRENDING_DAYS)
+    downloads = (
+        DownloadDay.objects.filter(repo=repo, day__gte=since.date()).aggregate(n=Sum("count"))["n"]
+        or 0
+    )
+    likes = Like.objects.filter(repo=repo, created_at__gte=since).count()
+    Repo.objects.filter(pk=repo.pk).update(trending_score=downloads + likes)

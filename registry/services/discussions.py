@@ -1,0 +1,187 @@
+"""Discussions and pull requests. A pull request's commits live on the real ref refs/pr/<num>."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from registry import errors
+from registry.gitstore import ZERO_OID, GitRepo, RefConflict
+from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, Role, User
+from registry.selectors import namespace_role
+from registry.services.repos import author_of, repo_refresh
+
+Status = Discussion.Status
+Kind = DiscussionEvent.Kind
+
+
+def require_participant(user: User, token: AccessToken | None) -> None:
+    """Anyone signed in who can see the repo takes part, with a token that may write."""
+    if not user.is_authenticated:
+        raise errors.AuthenticationRequired()
+    if token is not None and not token.can_write:
+        raise errors.Forbidden("This token has the read role; a write token is required")
+
+
+def _is_maintainer(user: User, repo: Repo) -> bool:
+    return namespace_role(user=user, namespace=repo.namespace) in {Role.WRITE, Role.ADMIN}
+
+
+def _require_author_or_maintainer(user: User, discussion: Discussion) -> None:
+    if discussion.author_id != user.pk and not _is_maintainer(user, discussion.repo):
+        raise errors.Forbidden("Only the author or the repo's maintainers can do this")
+
+
+def discussion_create(
+    *,
+    user: User,
+    token: AccessToken | None,
+    repo: Repo,
+    git: GitRepo,
+    title: str,
+    description: str,
+    pull_request: bool,
+    status: str = Status.OPEN,
+    target_branch: str = "main",
+) -> Discussion:
+    """Opens a discussion; a pull request also gets refs/pr/<num> at its target's head."""
+    require_participant(user, token)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise errors.BadRequest("A title of 1 to 200 characters is required")
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                last = Discussion.objects.filter(repo=repo).aggregate(n=Max("num"))["n"] or 0
+                discussion = Discussion.objects.create(
+                    repo=repo,
+                    num=last + 1,
+                    title=title,
+                    author=user,
+                    is_pull_request=pull_request,
+                    status=status,
+                    target_branch=target_branch if pull_request else "",
+                )
+            break
+        except IntegrityError:
+            continue  # another discussion took the number: take the next
+    else:
+        raise errors.Conflict("Could not allocate a discussion number; please retry")
+    if pull_request:
+        git.update_ref(discussion.git_ref, git.resolve(target_branch), ZERO_OID)
+    if description:
+        _event(discussion, user, Kind.COMMENT, _comment_data(description))
+    return discussion
+
+
+def _comment_data(text: str) -> dict:
+    return {"edited": False, "hidden": False, "raw": text}
+
+
+def _event(discussion: Discussion, user: User | None, kind: str, data: dict) -> DiscussionEvent:
+    return DiscussionEvent.objects.create(discussion=discussion, author=user, kind=kind, data=data)
+
+
+def pr_for_commit(*, user: User, repo: Repo, num: int) -> Discussion:
+    """The open PR a commit to refs/pr/<num> goes to, if `user` may add to it."""
+    discussion = Discussion.objects.filter(repo=repo, num=num, is_pull_request=True).first()
+    if discussion is None:
+        raise errors.RevisionNotFound(f"Invalid rev id: refs/pr/{num}")
+    if discussion.status not in {Status.OPEN, Status.DRAFT}:
+        raise errors.BadRequest(f"Pull request #{num} is {discussion.status}")
+    _require_author_or_maintainer(user, discussion)
+    return discussion
+
+
+def pr_record_commit(*, user: User, discussion: Discussion, sha: str, title: str) -> None:
+    _event(discussion, user, Kind.COMMIT, {"subject": title, "oid": sha})
+    if discussion.status == Status.DRAFT:
+        discussion.status = Status.OPEN
+        discussion.save(update_fields=["status"])
+
+
+def comment_add(
+    *, user: User, token: AccessToken | None, discussion: Discussion, text: str
+) -> DiscussionEvent:
+    require_participant(user, token)
+    if not isinstance(text, str) or not text.strip():
+        raise errors.BadRequest("A comment cannot be empty")
+    return _event(discussion, user, Kind.COMMENT, _comment_data(text))
+
+
+def status_change(
+    *,
+    user: User,
+    token: AccessToken | None,
+    discussion: Discussion,
+    status: str,
+    comment: str | None,
+) -> DiscussionEvent:
+    require_participant(user, token)
+    _require_author_or_maintainer(user, discussion)
+    if status not in {Status.OPEN, Status.CLOSED}:
+        raise errors.BadRequest("status must be 'open' or 'closed'")
+    if discussion.status == Status.MERGED:
+        raise errors.BadRequest("A merged pull request cannot change status")
+    if comment:
+        _event(discussion, user, Kind.COMMENT, _comment_data(comment))
+    discussion.status = status
+    discussion.save(update_fields=["status"])
+    return _event(discussion, user, Kind.STATUS, {"status": status})
+
+
+def title_change(
+    *, user: User, token: AccessToken | None, discussion: Discussion, title: str
+) -> DiscussionEvent:
+    require_participant(user, token)
+    _require_author_or_maintainer(user, discussion)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise errors.BadRequest("A title of 1 to 200 characters is required")
+    old, discussion.title = discussion.title, title
+    discussion.save(update_fields=["title"])
+    return _event(discussion, user, Kind.TITLE, {"from": old, "to": title})
+
+
+def pr_merge(
+    *,
+    user: User,
+    token: AccessToken | None,
+    discussion: Discussion,
+    git: GitRepo,
+    comment: str | None,
+) -> str:
+    """Merges refs/pr/<num> into its target branch: fast-forward or a merge commit.
+
+    Conflicts are a 409 naming the files; nothing moves.
+    """
+    require_participant(user, token)
+    if not _is_maintainer(user, discussion.repo):
+        raise errors.Forbidden("Only the repo's maintainers can merge pull requests")
+    if discussion.status not in {Status.OPEN, Status.DRAFT}:
+        raise errors.BadRequest(f"Pull request #{discussion.num} is {discussion.status}")
+    target = f"refs/heads/{discussion.target_branch}"
+    with git.write_lock():
+        base, head = git.ref_target(target), git.ref_target(discussion.git_ref)
+        if base is None or head is None:
+            raise errors.RevisionNotFound(f"Invalid rev id: {target}")
+        message = f"Merge pull request #{discussion.num}: {discussion.title}\n"
+        sha, conflicts = git.write_merge(
+            base=base, head=head, message=message, author=author_of(user)
+        )
+        if sha is None:
+            raise errors.Conflict(
+                f"Pull request #{discussion.num} conflicts with {discussion.target_branch}: "
+                + ", ".join(conflicts),
+                body={"filesWithConflicts": conflicts},
+            )
+        try:
+            git.update_ref(target, sha, base)
+        except RefConflict:
+            raise errors.Conflict("The target branch moved while merging; please retry") from None
+    if comment:
+        _event(discussion, user, Kind.COMMENT, _comment_data(comment))
+    discussion.status, discussion.merge_commit = Status.MERGED, sha
+    discussion.save(update_fields=["status", "merge_commit"])
+    _event(discussion, user, Kind.STATUS, {"status": Status.MERGED})
+    if discussion.target_branch == "main":
+        repo_refresh(repo=discussion.repo, git=git)
+    return sha
