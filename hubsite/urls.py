@@ -1,13 +1,12 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from registry.api import files, lfs
-from registry.web import views as web_views
+from registry.api import files, git, lfs
 
 # Web routes name repos as the Hub does: models without a prefix, others under
 # datasets/ or spaces/. Git LFS clients append `.git` to the repo URL.
 WEB_REPO = r"(?:(?P<prefix>datasets|spaces)/)?(?P<namespace>[^/]+)/(?P<name>[^/]+?)"
-LFS = rf"^{WEB_REPO}(?:\.git)?/info/lfs/objects"
+GIT = rf"^{WEB_REPO}(?:\.git)?"
+LFS = rf"{GIT}/info/lfs/objects"
 
 urlpatterns = [
     path("api/", include("registry.api.urls")),
@@ -17,10 +16,12 @@ urlpatterns = [
     path("lfs/objects/<str:oid>", lfs.download),
     re_path(rf"{LFS}/batch$", lfs.batch),
     re_path(rf"{LFS}/verify$", lfs.verify),
+    re_path(rf"{GIT}/info/lfs/locks(?:/verify)?$", lfs.locks),
+    re_path(rf"{GIT}/info/refs$", git.info_refs),
+    re_path(rf"{GIT}/(?P<service>git-upload-pack|git-receive-pack)$", git.rpc),
     re_path(rf"^{WEB_REPO}/resolve/(?P<rest>.+)$", files.resolve),
-    path("login", auth_views.LoginView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("", web_views.home, name="home"),
+    # Pages come last: their patterns (/<owner>/<name>/...) would shadow the routes above.
+    path("", include("registry.web.urls")),
 ]
 
 handler404 = "registry.api.handler.not_found"

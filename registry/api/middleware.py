@@ -80,3 +80,19 @@ class HubErrorMiddleware:
         if isinstance(exc, errors.HubError):
             return error_response(exc, request)
         return None
+
+
+class DatasetsServerMiddleware:
+    """`datasets` asks http://datasets-server.<hub host>/info on every load.
+
+    Where a wildcard DNS name sends that host to the hub, answer at once that there is no
+    such service, so the client moves on instead of waiting out its 100 s timeout.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("HTTP_HOST", "").lower().startswith("datasets-server."):
+            return error_response(errors.NotFound("This hub has no dataset viewer service"), request)
+        return self.get_response(request)

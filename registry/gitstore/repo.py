@@ -14,6 +14,7 @@ import pygit2
 from django.conf import settings
 
 from registry.errors import BadRequest, EntryNotFound, RevisionNotFound
+from registry.gitstore.cache import listings
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 
 ZERO_OID = "0" * 40
@@ -166,7 +167,11 @@ class GitRepo:
         )
 
     def list_tree(self, sha: str, path: str = "", *, recursive: bool = False) -> list[Entry]:
-        """Entries under `path`, directories included, in git's tree order."""
+        """Entries under `path` at commit `sha`, directories included, in git's tree order."""
+        key = (str(self.path), sha, path, recursive)
+        return listings.get_or_build(key, lambda: self._list_tree(sha, path, recursive))
+
+    def _list_tree(self, sha: str, path: str, recursive: bool) -> list[Entry]:
         root = self._tree_at(sha, path)
         if not isinstance(root, pygit2.Tree):
             raise EntryNotFound(f"Entry not found: {path}")
