@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 HUB_HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -11,8 +12,15 @@ PORT ?= 8000
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e .
 	touch $(STAMP)
+
+# The suite drives transformers; torch goes first, pinned, so the CPU build is the one
+# that lands (a bare `torch` requirement would pull a multi-GB CUDA build).
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -21,14 +29,15 @@ run: $(STAMP)
 # Debian packages the suite drives (installed only when missing).
 system-deps:
 	@command -v git >/dev/null || (apt-get update -q && apt-get install -y -q git)
+	@command -v git-lfs >/dev/null || (apt-get update -q && apt-get install -y -q git-lfs)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
 # The suite runs twice: on the embedded default (SQLite, filesystem broker) and on
 # PostgreSQL + Redis, each with a data directory of its own.
-test: $(STAMP) system-deps lint
+test: $(TEST_STAMP) system-deps lint
 	HUB_DATA_DIR=$(CURDIR)/.test-data/embedded HUB_DATABASE_URL= HUB_BROKER_URL= \
 		$(PY) -m pytest $(PYTEST_ARGS)
 	HUB_DATA_DIR=$(CURDIR)/.test-data/production \
