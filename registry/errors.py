@@ -23,7 +23,7 @@ class BadRequest(HubError):
     pass
 
 
-class InvalidName(HubError):
+class InvalidName(BadRequest):
     code = "InvalidName"
 
 

@@ -8,10 +8,13 @@ import base64
 import binascii
 import json
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from registry import errors
+from registry.api import ndjson
 from registry.gitstore import Change, GitRepo
 from registry.names import validate_path_in_repo
 from registry.services.commits import LfsRef
@@ -36,7 +39,12 @@ def parse_commit_stream(
 ) -> tuple[CommitHeader, list[Change | LfsRef]]:
     header = None
     items: list[Change | LfsRef] = []
-    for number, raw in enumerate(iter(stream.readline, b""), start=1):
+    for number, line in enumerate(ndjson.iter_lines(stream), start=1):
+        with line:
+            if line.tell() > ndjson.SMALL_LINE and header is not None:
+                items.append(_large_file(line, number, git))
+                continue
+            raw = ndjson.read_range(line, 0, line.tell())
         if not raw.strip():
             continue
         key, value = _line(raw, number)
@@ -94,6 +102,24 @@ def _file(value: dict, git: GitRepo) -> Change:
     except (binascii.Error, TypeError, ValueError):
         raise errors.BadRequest(f"{path}: content is not valid base64") from None
     return Change("add", path, git.write_blob(data))
+
+
+def _large_file(line, number: int, git: GitRepo) -> Change:
+    """A `file` line too long to load: its content is decoded to disk, then stored by git."""
+    size = line.seek(0, 2)
+    start, end = ndjson.content_span(line)
+    key, value = _line(
+        ndjson.read_range(line, 0, start) + ndjson.read_range(line, end, size), number
+    )
+    if key != "file":
+        raise errors.BadRequest(f"Line {number} is too long for a '{key}' operation")
+    path = _path(value)
+    if value.get("encoding", "base64") != "base64":
+        raise errors.BadRequest(f"{path}: only base64 encoding is supported")
+    with tempfile.TemporaryDirectory(dir=git.path) as folder:
+        decoded = Path(folder) / "content"
+        ndjson.decode_base64_range(line, start, end, decoded)
+        return Change("add", path, git.write_blob_from_path(decoded))
 
 
 def _lfs_file(value: dict) -> LfsRef:

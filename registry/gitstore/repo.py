@@ -221,6 +221,10 @@ class GitRepo:
     def write_blob(self, data: bytes) -> str:
         return str(self.git.create_blob(data))
 
+    def write_blob_from_path(self, path: Path) -> str:
+        """Stores a file's bytes as a blob; libgit2 streams it, nothing is read into Python."""
+        return str(self.git.create_blob_fromdisk(str(path)))
+
     def write_commit(
         self,
         *,
