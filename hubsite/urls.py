@@ -19,7 +19,7 @@ urlpatterns = [
     re_path(rf"{GIT}/info/lfs/locks(?:/verify)?$", lfs.locks),
     re_path(rf"{GIT}/info/refs$", git.info_refs),
     re_path(rf"{GIT}/(?P<service>git-upload-pack|git-receive-pack)$", git.rpc),
-    re_path(rf"^{WEB_REPO}/resolve/(?P<rest>.+)$", files.resolve),
+    re_path(rf"^{WEB_REPO}/resolve/(?P<rest>(?s:.+))$", files.resolve),
     # Pages come last: their patterns (/<owner>/<name>/...) would shadow the routes above.
     path("", include("registry.web.urls")),
 ]

@@ -49,7 +49,7 @@ def validate_namespace(name: str) -> str:
         raise InvalidName("A name is required")
     if len(name) > NAMESPACE_MAX:
         raise InvalidName(f"Name '{name[:60]}' is longer than {NAMESPACE_MAX} characters")
-    if not _NAMESPACE_RE.match(name) or "--" in name:
+    if not _NAMESPACE_RE.fullmatch(name) or "--" in name:
         raise InvalidName(
             f"Invalid name '{name}': use letters, digits and single hyphens, "
             "starting and ending with a letter or digit"
@@ -64,7 +64,7 @@ def validate_repo_name(name: str) -> str:
         raise InvalidName("A repository name is required")
     if len(name) > REPO_NAME_MAX:
         raise InvalidName(f"Repository name is longer than {REPO_NAME_MAX} characters")
-    if not _REPO_NAME_RE.match(name) or "--" in name or ".." in name:
+    if not _REPO_NAME_RE.fullmatch(name) or "--" in name or ".." in name:
         raise InvalidName(
             f"Invalid repository name '{name}': use letters, digits, '-', '_' and '.', "
             "start and end with a letter or digit, and no '--' or '..'"

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from registry import errors
 from registry.api import ndjson
-from registry.gitstore import Change, GitRepo
+from registry.gitstore import Change, GitRepo, parse_pointer
 from registry.names import validate_path_in_repo
 from registry.services.commits import LfsRef
 
@@ -79,7 +79,7 @@ def _line(raw: bytes, number: int) -> tuple[str, dict]:
 def _header(value: dict) -> CommitHeader:
     summary = str(value.get("summary") or "").strip() or "Upload files"
     parent = value.get("parentCommit")
-    if parent is not None and not (isinstance(parent, str) and _PARENT_RE.match(parent)):
+    if parent is not None and not (isinstance(parent, str) and _PARENT_RE.fullmatch(parent)):
         raise errors.BadRequest("parentCommit must be 5 to 40 hexadecimal characters")
     return CommitHeader(summary, str(value.get("description") or ""), parent)
 
@@ -93,7 +93,8 @@ def _path(value: dict, *, strip_slash: bool = False) -> str:
     return validate_path_in_repo(path)
 
 
-def _file(value: dict, git: GitRepo) -> Change:
+def _file(value: dict, git: GitRepo) -> Change | LfsRef:
+    """A regular file; content that is an LFS pointer is held to the rules of `lfsFile`."""
     path = _path(value)
     if value.get("encoding", "base64") != "base64":
         raise errors.BadRequest(f"{path}: only base64 encoding is supported")
@@ -101,6 +102,10 @@ def _file(value: dict, git: GitRepo) -> Change:
         data = base64.b64decode(value.get("content", ""), validate=True)
     except (binascii.Error, TypeError, ValueError):
         raise errors.BadRequest(f"{path}: content is not valid base64") from None
+    pointer = parse_pointer(data)
+    if pointer is not None:
+        # Otherwise a hand-written pointer would reach any stored object by its hash.
+        return LfsRef(path, pointer.oid, pointer.size)
     return Change("add", path, git.write_blob(data))
 
 
@@ -128,7 +133,7 @@ def _lfs_file(value: dict) -> LfsRef:
     if (
         value.get("algo", "sha256") != "sha256"
         or not isinstance(oid, str)
-        or not _OID_RE.match(oid)
+        or not _OID_RE.fullmatch(oid)
     ):
         raise errors.BadRequest(f"{path}: lfsFile needs a sha256 oid of 64 lowercase hex digits")
     if size is not None and (not isinstance(size, int) or size < 0):

@@ -57,18 +57,20 @@ def open_git(repo: Repo) -> GitRepo:
 
 
 def rev_and_path(request: HttpRequest, marker: str) -> tuple[str, str]:
-    """Splits `{rev}/{path}` after `marker` on the raw path, before percent-decoding.
+    """Splits `{rev}/{path}` after the repo id and `marker`, on the raw path, before decoding.
 
     The client sends `refs%2Fpr%2F1` for `refs/pr/1`; WSGI decodes PATH_INFO, so only the raw
     URI (gunicorn's RAW_URI) keeps a branch name with a slash apart from the path.
     """
+    kwargs = request.resolver_match.kwargs
+    anchor = f"{kwargs['namespace']}/{kwargs['name']}{marker}"
     raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
     if raw:
         raw_path = raw.split("?", 1)[0]
-        tail = raw_path.split(marker, 1)[1] if marker in raw_path else ""
+        tail = raw_path.split(anchor, 1)[1] if anchor in raw_path else ""
         rev, _, path = tail.partition("/")
         return unquote(rev), unquote(path).strip("/")
-    tail = request.path.split(marker, 1)[1]
+    tail = request.path.split(anchor, 1)[1]
     special = _SPECIAL_REF_RE.match(tail)
     if special:
         return special.group(1), tail[special.end() :].strip("/")

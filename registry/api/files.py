@@ -19,10 +19,10 @@ from registry.api.common import (
     web_repo,
 )
 from registry.api.serializers import entry_json
-from registry.blobs import blob_store
 from registry.blobs.serve import RangeRequest, blob_response
 from registry.names import validate_path_in_repo
 from registry.services.activity import download_record
+from registry.services.lfs import lfs_object_servable
 
 TREE_PAGE_SIZE = 1000
 TREE_PAGE_SIZE_EXPANDED = 50
@@ -92,9 +92,9 @@ def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: 
         return _respond(request, headers, RangeRequest.parse(request, len(data)), data=data)
     headers["ETag"] = f'"{entry.lfs.oid}"'
     headers["X-Linked-Etag"] = f'"{entry.lfs.oid}"'
-    if blob_store().size(entry.lfs.oid) != entry.lfs.size:
+    if not lfs_object_servable(repo=repo, oid=entry.lfs.oid, size=entry.lfs.size):
         raise errors.EntryNotFound(
-            f"The LFS object of {path} is missing from storage", headers={"X-Repo-Commit": sha}
+            f"The LFS object of {path} is not stored for this repo", headers={"X-Repo-Commit": sha}
         )
     return blob_response(
         request, entry.lfs.oid, entry.lfs.size, headers=headers, filename=path.rsplit("/", 1)[-1]

@@ -1,8 +1,9 @@
 """The one translator from errors to responses, for plain Django views and DRF views alike."""
 
 import logging
+import re
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf
 
 from registry import errors
@@ -21,10 +22,27 @@ _DRF_CODES = {
 }
 
 
-def error_response(exc: errors.HubError, request: HttpRequest | None = None) -> JsonResponse:
-    # Header values must be latin-1; the JSON body keeps the full text.
-    header_text = exc.message.encode("latin-1", "replace").decode("latin-1").replace("\n", " ")
-    response = JsonResponse({"error": exc.message, **exc.body}, status=exc.status)
+# git shows a text/plain error body as `remote:` lines; git-lfs reads JSON `message`. Both
+# ask for credentials on a 401 only when it carries WWW-Authenticate.
+_GIT_PATH_RE = re.compile(r"/(?:info/refs|git-upload-pack|git-receive-pack)$")
+_LFS_PATH_RE = re.compile(r"\.git/info/lfs/|^/lfs/")
+BASIC_REALM = 'Basic realm="Minihub"'
+# A CR or NUL in a header breaks the response; messages may echo what the client sent.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def error_response(exc: errors.HubError, request: HttpRequest | None = None) -> HttpResponse:
+    # Header values must be latin-1; the body keeps the full text.
+    header_text = _CONTROL_RE.sub(" ", exc.message.encode("latin-1", "replace").decode("latin-1"))
+    path = request.path if request is not None else ""
+    git, lfs = bool(_GIT_PATH_RE.search(path)), bool(_LFS_PATH_RE.search(path))
+    if git:
+        response = HttpResponse(f"{exc.message}\n", status=exc.status, content_type="text/plain")
+    else:
+        body = {"error": exc.message, **({"message": exc.message} if lfs else {}), **exc.body}
+        response = JsonResponse(body, status=exc.status)
+    if exc.status == 401 and (git or lfs):
+        response["WWW-Authenticate"] = BASIC_REALM
     response["X-Error-Code"] = exc.code
     response["X-Error-Message"] = header_text
     for name, value in exc.headers.items():

@@ -21,7 +21,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")
-        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
@@ -94,5 +94,7 @@ class DatasetsServerMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("HTTP_HOST", "").lower().startswith("datasets-server."):
-            return error_response(errors.NotFound("This hub has no dataset viewer service"), request)
+            return error_response(
+                errors.NotFound("This hub has no dataset viewer service"), request
+            )
         return self.get_response(request)

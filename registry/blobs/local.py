@@ -18,7 +18,7 @@ class BlobMismatch(BadRequest):
 
 
 def validate_oid(oid: str) -> str:
-    if not isinstance(oid, str) or not _OID_RE.match(oid):
+    if not isinstance(oid, str) or not _OID_RE.fullmatch(oid):
         raise BadRequest(
             f"Invalid LFS object id '{str(oid)[:80]}': expected 64 lowercase hex digits"
         )
@@ -80,7 +80,7 @@ class LocalBlobStore:
     # -- multipart uploads: parts are staged, then joined and verified as one object ----
 
     def _parts_dir(self, upload_id: str) -> Path:
-        if not re.match(r"^[0-9a-f]{32}$", upload_id):
+        if not re.fullmatch(r"[0-9a-f]{32}", upload_id):
             raise BadRequest("Invalid upload id")
         return self.tmp / "multipart" / upload_id
 

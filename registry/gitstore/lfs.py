@@ -28,7 +28,7 @@ def pointer_bytes(oid: str, size: int) -> bytes:
 def parse_pointer(data: bytes) -> LfsPointer | None:
     if len(data) > POINTER_MAX_SIZE or not data.startswith(POINTER_VERSION):
         return None
-    match = _POINTER_RE.match(data)
+    match = _POINTER_RE.fullmatch(data)
     if match is None:
         return None
     return LfsPointer(match["oid"].decode(), int(match["size"]), len(data))

@@ -103,7 +103,7 @@ class GitRepo:
             target = self.ref_target(ref)
             if target is not None:
                 return str(self.git[target].peel(pygit2.Commit).id)
-        if _HEX_RE.match(rev):
+        if _HEX_RE.fullmatch(rev):
             try:
                 return str(self.git.revparse_single(rev).peel(pygit2.Commit).id)
             except (KeyError, ValueError, pygit2.GitError):

@@ -69,7 +69,7 @@ def batch(
         oid, size = _object(item)
         answer = {"oid": oid, "size": size, "authenticated": True}
         if operation == "upload":
-            if not _already_reachable(user=user, repo=repo, oid=oid, size=size):
+            if not lfs_reachable(user=user, repo=repo, oid=oid, size=size):
                 answer["actions"] = links("upload", oid, size)
         elif LfsObject.objects.filter(repo=repo, oid=oid).exists() and blob_store().exists(oid):
             answer["actions"] = links("download", oid, size)
@@ -79,10 +79,11 @@ def batch(
     return answers
 
 
-def _already_reachable(*, user: User, repo: Repo, oid: str, size: int) -> bool:
-    """True when the bytes need not be sent: stored and readable by this user already.
+def lfs_reachable(*, user: User, repo: Repo, oid: str, size: int) -> bool:
+    """True when `repo` may reference the object: stored, and readable by `user` already.
 
-    An object stored only for repos the user cannot read must be uploaded again: the upload
+    Decides which uploads to skip and which LFS pointers a git push may bring. An object
+    stored only for repos the user cannot read must be uploaded again: the upload
     proves the caller has the bytes, not just their hash.
     """
     if blob_store().size(oid) != size:
@@ -133,6 +134,14 @@ def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:
     lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
 
 
+def upload_claims(*, signed: str, oid: str) -> Repo:
+    """The repo a signed upload link was issued for (its verify link carries the same token)."""
+    repo = Repo.objects.filter(pk=_load(signed, _UPLOAD_SALT, oid)["r"]).first()
+    if repo is None:
+        raise errors.NotFound("This LFS link's repository no longer exists")
+    return repo
+
+
 def verify(*, repo: Repo, oid: str, size: int) -> None:
     linked = LfsObject.objects.filter(repo=repo, oid=oid, size=size).exists()
     if not linked or blob_store().size(oid) != size:
@@ -146,3 +155,13 @@ def download_claims(*, signed: str, oid: str) -> Repo:
     if repo is None or not LfsObject.objects.filter(repo=repo, oid=oid).exists():
         raise errors.NotFound(f"Object {oid} does not exist")
     return repo
+
+
+def lfs_object_servable(*, repo: Repo, oid: str, size: int) -> bool:
+    """Whether a pointer in `repo` may be answered with the object's bytes.
+
+    A pointer only reaches objects linked to its repo, whatever wrote it (API, push, or a
+    pointer committed as a plain file), so knowing a hash never opens another repo's bytes.
+    """
+    linked = LfsObject.objects.filter(repo=repo, oid=oid, size=size).exists()
+    return linked and blob_store().size(oid) == size

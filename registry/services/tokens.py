@@ -33,7 +33,7 @@ def token_create(
         raise InvalidName("A token name of 1 to 100 characters is required")
     if value is None:
         value = TOKEN_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(34))
-    elif not _IMPORTED_RE.match(value):
+    elif not _IMPORTED_RE.fullmatch(value):
         raise InvalidName(
             "An imported token must start with 'hf_' followed by 8-200 of [A-Za-z0-9_-]"
         )
