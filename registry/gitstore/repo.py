@@ -15,6 +15,7 @@ from django.conf import settings
 
 from registry.errors import BadRequest, EntryNotFound, RevisionNotFound
 from registry.gitstore.cache import listings
+from registry.gitstore.edit import TreeEdit
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 
 ZERO_OID = "0" * 40
@@ -208,8 +209,8 @@ class GitRepo:
     def write_lock(self) -> Iterator[None]:
         """Serializes this hub's writers on the repo across threads and processes.
 
-        Commits then rarely lose the compare-and-swap; it still guards against `git push`,
-        which does not take this lock.
+        Pushes hold it from their pre-receive hook until receive-pack moved the refs
+        (gitstore.push), so commits rarely lose the compare-and-swap that still guards them.
         """
         with open(self.path / "minihub-write.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -237,8 +238,12 @@ class GitRepo:
         index = pygit2.Index()
         if parent is not None:
             index.read_tree(self.git[parent].peel(pygit2.Tree))
+        edit = TreeEdit(index)
         for change in changes:
-            _apply(index, change)
+            if change.action == "add":
+                edit.add(change.path, change.oid)
+            else:
+                edit.delete(change.path, folder_only=change.action == "delete_folder")
         try:
             tree = index.write_tree(self.git)
         except pygit2.GitError as exc:
@@ -308,36 +313,6 @@ def _conflicts(index: pygit2.Index) -> list[str]:
     if index.conflicts is None:
         return []
     return sorted({(ours or theirs or base).path for base, ours, theirs in index.conflicts})
-
-
-def _apply(index: pygit2.Index, change: Change) -> None:
-    if change.action == "add":
-        _refuse_collisions(index, change.path)
-        index.add(pygit2.IndexEntry(change.path, pygit2.Oid(hex=change.oid), _BLOB))
-        return
-    prefix = change.path.rstrip("/") + "/"
-    is_file = change.path in index
-    under = [entry.path for entry in index if entry.path.startswith(prefix)]
-    if change.action == "delete_file" and not is_file and not under:
-        raise EntryNotFound(f"A file with this name doesn't exist: {change.path}")
-    if change.action == "delete_folder" and not under and not is_file:
-        raise EntryNotFound(f"A folder with this name doesn't exist: {change.path}")
-    if is_file:
-        index.remove(change.path)
-    for path in under:
-        index.remove(path)
-
-
-def _refuse_collisions(index: pygit2.Index, path: str) -> None:
-    """Git cannot hold a file and a folder under one name; the commit says which clashed."""
-    prefix = path + "/"
-    if any(entry.path.startswith(prefix) for entry in index):
-        raise BadRequest(f"Cannot add file '{path}': a folder with this name exists")
-    parts = path.split("/")
-    for depth in range(1, len(parts)):
-        parent = "/".join(parts[:depth])
-        if parent in index:
-            raise BadRequest(f"Cannot add file '{path}': '{parent}' is a file")
 
 
 def _candidate_refs(rev: str) -> list[str]:

@@ -87,6 +87,9 @@ class Command(BaseCommand):
             f"minihub-{os.getpid()}@%h",
             "--loglevel",
             "INFO",
+            # One worker per hub: no peers to sync with at start or to gossip with.
+            "--without-mingle",
+            "--without-gossip",
         ]
 
     def _supervise(self, children: list[subprocess.Popen]) -> int:
