@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Namespace(models.Model):
@@ -252,13 +253,12 @@ class DiscussionEvent(models.Model):
 
 
 class DownloadWindow(models.Model):
-    """One row per (repo, client, five-minute bucket) already counted as a download."""
+    """When a client's download of a repo was last counted: the next counts 5 minutes later."""
 
     repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="+")
     client = models.CharField(max_length=64)
-    bucket = models.BigIntegerField()
+    counted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint("repo", "client", "bucket", name="download_window_unique")
-        ]
+        constraints = [models.UniqueConstraint("repo", "client", name="download_window_unique")]
+        indexes = [models.Index(fields=["counted_at"])]

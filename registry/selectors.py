@@ -14,18 +14,25 @@ def user_orgs(*, user: User) -> list[Membership]:
     )
 
 
-def repo_get_visible(*, user: User, repo_type: str, namespace: str, name: str) -> Repo:
-    """The repo if `user` may see it; RepoNotFound (401 when anonymous) otherwise."""
+def repo_get_visible(
+    *, user: User, repo_type: str, namespace: str, name: str, follow_moves: bool = True
+) -> Repo:
+    """The repo if `user` may see it; RepoNotFound (401 when anonymous) otherwise.
+
+    A moved repo's old name answers RepoMoved (a redirect) when `follow_moves`; endpoints
+    that name the repo in their body, where a redirect cannot help, pass False.
+    """
     repo = (
         Repo.objects.visible_to(user)
         .select_related("namespace")
         .filter(type=repo_type, namespace__name__iexact=namespace, name__iexact=name)
         .first()
     )
-    if repo is None:
+    if repo is None and follow_moves:
         moved = _redirect_target(user=user, repo_type=repo_type, namespace=namespace, name=name)
         if moved is not None:
             raise errors.RepoMoved(old_id=f"{namespace}/{name}", new_id=moved.repo_id)
+    if repo is None:
         raise errors.RepoNotFound(
             f"Repository not found: {namespace}/{name}",
             anonymous=not user.is_authenticated,
@@ -100,6 +107,7 @@ def repo_search(
     author: str | None,
     filters: list[str],
     pipeline_tag: str | None,
+    library: str | None = None,
     sort: str | None,
 ):
     """Repos of `repo_type` the user may see, filtered and sorted; a lazy, unsliced queryset.
@@ -119,6 +127,8 @@ def repo_search(
         queryset = queryset.filter(namespace__name__iexact=author)
     if pipeline_tag:
         queryset = queryset.filter(pipeline_tag=pipeline_tag)
+    if library:
+        queryset = queryset.filter(library_name__iexact=library)
     for tag in filters:
         queryset = queryset.filter(pk__in=RepoTag.objects.filter(tag=tag).values("repo_id"))
     if sort and sort not in SORT_FIELDS:

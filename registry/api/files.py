@@ -41,7 +41,7 @@ def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: 
     page_size = TREE_PAGE_SIZE_EXPANDED if expand else TREE_PAGE_SIZE
     start = cursor_decode(request.GET.get("cursor"))
     page = entries[start : start + page_size]
-    response = JsonResponse([entry_json(entry) for entry in page], safe=False)
+    response = JsonResponse(_entries_json(git, sha, page, expand=expand), safe=False)
     if start + page_size < len(entries):
         # The next page is pinned to the commit, so a branch moving mid-listing cannot
         # shift entries between pages.
@@ -69,8 +69,15 @@ class PathsInfoView(APIView):
             validate_path_in_repo(path)
             entry = git.entry(sha, path)
             if entry is not None:
-                found.append(entry_json(entry))
-        return Response(found)
+                found.append(entry)
+        expand = str(request.data.get("expand", "")).lower() in {"1", "true"}
+        return Response(_entries_json(git, sha, found, expand=expand))
+
+
+def _entries_json(git, sha: str, entries: list, *, expand: bool) -> list[dict]:
+    """Tree entries; with `expand`, each with the last commit that changed it."""
+    last = git.last_commits(sha, [entry.path for entry in entries]) if expand else {}
+    return [entry_json(entry, last.get(entry.path)) for entry in entries]
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -84,6 +84,7 @@ class RepoListView(APIView):
             author=params.get("author"),
             filters=params.getlist("filter"),
             pipeline_tag=params.get("pipeline_tag"),
+            library=params.get("library"),
             sort=params.get("sort"),
         )
         limit, start = _limit(request), cursor_decode(params.get("cursor"))

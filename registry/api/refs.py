@@ -133,7 +133,10 @@ def _commit_json(info, *, formatted: bool) -> dict:
     if formatted:
         from django.utils.html import escape, linebreaks
 
-        body["formatted"] = {"title": escape(info.title), "message": linebreaks(info.message)}
+        body["formatted"] = {
+            "title": escape(info.title),
+            "message": linebreaks(info.message, autoescape=True),
+        }
     return body
 
 

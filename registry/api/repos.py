@@ -63,6 +63,7 @@ class RepoDeleteView(APIView):
             repo_type=body.get("type") or "model",
             namespace=namespace,
             name=body.get("name") or "",
+            follow_moves=False,
         )
         repo_delete(user=user, token=token, repo=repo)
         return Response({})
@@ -122,7 +123,11 @@ class RepoMoveView(APIView):
             raise errors.BadRequest("fromRepo and toRepo must be 'namespace/name'")
         namespace, _, name = from_id.partition("/")
         repo = repo_get_visible(
-            user=user, repo_type=request.data.get("type") or "model", namespace=namespace, name=name
+            user=user,
+            repo_type=request.data.get("type") or "model",
+            namespace=namespace,
+            name=name,
+            follow_moves=False,
         )
         repo = repo_move(user=user, token=token, repo=repo, to_repo=to_id)
         return Response({"url": repo_url(request, repo)})

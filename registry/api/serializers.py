@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from registry.cards import card_tags
-from registry.gitstore import Entry, GitRepo
+from registry.gitstore import CommitInfo, Entry, GitRepo
 from registry.models import Repo
 
 
@@ -13,10 +13,19 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def entry_json(entry: Entry) -> dict:
+def entry_json(entry: Entry, last_commit: CommitInfo | None = None) -> dict:
     if entry.type == "directory":
-        return {"type": "directory", "oid": entry.oid, "size": 0, "path": entry.path}
-    body = {"type": "file", "oid": entry.oid, "size": entry.size, "path": entry.path}
+        body = {"type": "directory", "oid": entry.oid, "size": 0, "path": entry.path}
+    else:
+        body = {"type": "file", "oid": entry.oid, "size": entry.size, "path": entry.path}
+    if last_commit is not None:
+        body["lastCommit"] = {
+            "id": last_commit.id,
+            "title": last_commit.title,
+            "date": iso(last_commit.date),
+        }
+    if entry.type == "directory":
+        return body
     if entry.lfs is not None:
         body["lfs"] = {
             "oid": entry.lfs.oid,
@@ -51,10 +60,12 @@ def repo_info_json(repo: Repo, git: GitRepo, sha: str, *, card: dict, blobs: boo
         "lastModified": iso(commit.date),
         "createdAt": iso(repo.created_at),
         "private": repo.private,
-        "gated": False,
+        "gated": repo.gated or False,
         "disabled": False,
-        "downloads": 0,
-        "likes": 0,
+        "downloads": repo.downloads,
+        "downloadsAllTime": repo.downloads,
+        "likes": repo.likes,
+        "trendingScore": repo.trending_score,
         "tags": card_tags(card, repo_type=repo.type),
         "cardData": card,
         "siblings": [sibling_json(entry, blobs=blobs) for entry in files],

@@ -104,15 +104,20 @@ def commit(request: HttpRequest, repo_type: str, namespace: str, name: str, rev:
             target_branch=ref[11:],
         )
         ref = pull.git_ref
-    sha = commit_create(
-        user=user,
-        repo=repo,
-        git=git,
-        ref=ref,
-        parent_commit=header.parent_commit,
-        changes=changes,
-        message=header.message,
-    )
+    try:
+        sha = commit_create(
+            user=user,
+            repo=repo,
+            git=git,
+            ref=ref,
+            parent_commit=header.parent_commit,
+            changes=changes,
+            message=header.message,
+        )
+    except errors.HubError:
+        if create_pr:
+            discussions.discussion_discard(discussion=pull, git=git)
+        raise
     if pull is not None:
         discussions.pr_record_commit(user=user, discussion=pull, sha=sha, title=header.summary)
     base = repo_url(request, repo)

@@ -190,6 +190,28 @@ class GitRepo:
             elif item.type_str == "blob":
                 out.append(self._file_entry(item_path, item.id))
 
+    def last_commits(self, sha: str, paths: list[str], *, max_commits: int = 2000) -> dict:
+        """For each path, the newest commit (from `sha` back) that changed what it holds.
+
+        Follows first parents, as `git log --first-parent -1 -- <path>` does. Paths still
+        unexplained after `max_commits` are attributed to the oldest commit examined.
+        """
+        pending, found = set(paths), {}
+        commit = self.git[sha].peel(pygit2.Commit)
+        for _ in range(max_commits):
+            if not pending:
+                break
+            parent = commit.parents[0] if commit.parents else None
+            for path in list(pending):
+                if parent is None or _oid_at(commit.tree, path) != _oid_at(parent.tree, path):
+                    found[path] = str(commit.id)
+                    pending.discard(path)
+            if parent is None:
+                break
+            commit = parent
+        found.update({path: str(commit.id) for path in pending})
+        return {path: self.commit_info(commit_id) for path, commit_id in found.items()}
+
     def read_blob(self, oid: str) -> bytes:
         return self.git[oid].data
 
@@ -313,6 +335,13 @@ def _conflicts(index: pygit2.Index) -> list[str]:
     if index.conflicts is None:
         return []
     return sorted({(ours or theirs or base).path for base, ours, theirs in index.conflicts})
+
+
+def _oid_at(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
 
 
 def _candidate_refs(rev: str) -> list[str]:

@@ -38,18 +38,22 @@ def like_remove(*, user: User, repo: Repo) -> None:
 
 
 def download_record(*, repo: Repo, client: str) -> bool:
-    """Counts a download unless this client already fetched from the repo in this window."""
+    """Counts a download unless this client's last counted one was under 5 minutes ago."""
     now = timezone.now()
-    bucket = int(now.timestamp()) // DOWNLOAD_WINDOW_SECONDS
+    window = timedelta(seconds=DOWNLOAD_WINDOW_SECONDS)
+    client = client[:64]
     try:
         with transaction.atomic():
-            DownloadWindow.objects.create(repo=repo, client=client[:64], bucket=bucket)
+            renewed = DownloadWindow.objects.filter(
+                repo=repo, client=client, counted_at__lte=now - window
+            ).update(counted_at=now)
+            if not renewed:
+                DownloadWindow.objects.create(repo=repo, client=client, counted_at=now)
             day, _ = DownloadDay.objects.get_or_create(repo=repo, day=now.date())
             DownloadDay.objects.filter(pk=day.pk).update(count=F("count") + 1)
             Repo.objects.filter(pk=repo.pk).update(downloads=F("downloads") + 1)
     except IntegrityError:
-        return False
-    DownloadWindow.objects.filter(repo=repo, bucket__lt=bucket - 1).delete()
+        return False  # counted less than 5 minutes ago (or just now, concurrently)
     _update_trending(repo)
     return True
 

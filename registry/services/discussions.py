@@ -1,6 +1,6 @@
 """Discussions and pull requests. A pull request's commits live on the real ref refs/pr/<num>."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from registry import errors
@@ -47,24 +47,19 @@ def discussion_create(
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise errors.BadRequest("A title of 1 to 200 characters is required")
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                last = Discussion.objects.filter(repo=repo).aggregate(n=Max("num"))["n"] or 0
-                discussion = Discussion.objects.create(
-                    repo=repo,
-                    num=last + 1,
-                    title=title,
-                    author=user,
-                    is_pull_request=pull_request,
-                    status=status,
-                    target_branch=target_branch if pull_request else "",
-                )
-            break
-        except IntegrityError:
-            continue  # another discussion took the number: take the next
-    else:
-        raise errors.Conflict("Could not allocate a discussion number; please retry")
+    with transaction.atomic():
+        # The repo row's lock serializes number allocation (SQLite serializes writers anyway).
+        Repo.objects.select_for_update().filter(pk=repo.pk).first()
+        last = Discussion.objects.filter(repo=repo).aggregate(n=Max("num"))["n"] or 0
+        discussion = Discussion.objects.create(
+            repo=repo,
+            num=last + 1,
+            title=title,
+            author=user,
+            is_pull_request=pull_request,
+            status=status,
+            target_branch=target_branch if pull_request else "",
+        )
     if pull_request:
         git.update_ref(discussion.git_ref, git.resolve(target_branch), ZERO_OID)
     if description:
@@ -185,3 +180,12 @@ def pr_merge(
     if discussion.target_branch == "main":
         repo_refresh(repo=discussion.repo, git=git)
     return sha
+
+
+def discussion_discard(*, discussion: Discussion, git: GitRepo) -> None:
+    """Removes a pull request opened for a commit that was then refused, ref included."""
+    if discussion.is_pull_request:
+        head = git.ref_target(discussion.git_ref)
+        if head is not None:
+            git.update_ref(discussion.git_ref, ZERO_OID, head)
+    discussion.delete()

@@ -1,7 +1,7 @@
 from django.db import IntegrityError, transaction
 
 from registry import errors
-from registry.cards import card_tags
+from registry.cards import search_tags
 from registry.gitstore import Change, GitRepo
 from registry.models import Namespace, Repo, RepoRedirect, RepoTag, User
 from registry.names import validate_repo_name
@@ -157,7 +157,7 @@ def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
         "library_name": _short(card.get("library_name")),
         "last_modified": modified,
     }
-    tags = [tag[:200] for tag in card_tags(card, repo_type=repo.type)]
+    tags = [tag[:200] for tag in search_tags(card, repo_type=repo.type)]
     with transaction.atomic():
         Repo.objects.filter(pk=repo.pk).update(**fields)
         RepoTag.objects.filter(repo=repo).exclude(tag__in=tags).delete()
