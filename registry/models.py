@@ -127,15 +127,21 @@ class Repo(models.Model):
     card_data = models.JSONField(default=dict, blank=True)
     pipeline_tag = models.CharField(max_length=100, blank=True, db_index=True)
     library_name = models.CharField(max_length=100, blank=True, db_index=True)
-    downloads = models.BigIntegerField(default=0, db_index=True)
-    likes = models.IntegerField(default=0, db_index=True)
-    trending_score = models.FloatField(default=0, db_index=True)
+    downloads = models.BigIntegerField(default=0)
+    likes = models.IntegerField(default=0)
+    trending_score = models.FloatField(default=0)
 
     objects = RepoQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint("namespace", Lower("name"), "type", name="repo_name_ci_unique")
+        ]
+        # One per sort order: a listing walks the index in order and stops after a page,
+        # instead of sorting every repo of the type.
+        indexes = [
+            models.Index(fields=["type", f"-{field}", "-id"], name=f"repo_{field}_order")
+            for field in ("trending_score", "downloads", "likes", "last_modified", "created_at")
         ]
 
     @property

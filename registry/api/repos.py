@@ -76,7 +76,8 @@ class RepoInfoView(APIView):
         repo = api_repo(request, repo_type, namespace, name)
         git = open_git(repo)
         sha = git.resolve(rev or "main")
-        card = card_at(git=git, sha=sha)
+        # The row caches main's card: only other revisions read the README again.
+        card = repo.card_data if sha == repo.head_sha else card_at(git=git, sha=sha)
         return Response(
             repo_info_json(repo, git, sha, card=card, blobs=query_bool(request, "blobs"))
         )

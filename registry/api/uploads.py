@@ -13,9 +13,8 @@ from registry.api.commit_payload import parse_commit_stream
 from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
 from registry.gitstore import GitRepo
 from registry.names import validate_path_in_repo
-from registry.selectors import require_write
-from registry.services import discussions
-from registry.services.commits import branch_ref, commit_create, lfs_pointer_changes
+from registry.services.changes import change_commit, commit_target
+from registry.services.commits import lfs_pointer_changes
 
 # Files over 10 MB go through LFS whatever their name, as on the Hub.
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
@@ -87,62 +86,32 @@ def commit(request: HttpRequest, repo_type: str, namespace: str, name: str, rev:
     repo = api_repo(request, repo_type, namespace, name)
     user, token = caller(request)
     git = open_git(repo)
-    create_pr = query_bool(request, "create_pr")
-    pull = _authorise_commit(user, token, repo, rev, create_pr=create_pr)
-    ref = branch_ref(git, rev)
+    target = commit_target(
+        user=user,
+        token=token,
+        repo=repo,
+        git=git,
+        rev=rev,
+        create_pr=query_bool(request, "create_pr"),
+    )
     header, items = parse_commit_stream(request, git)
-    changes = lfs_pointer_changes(user=user, repo=repo, git=git, items=items)
-    if create_pr:
-        pull = discussions.discussion_create(
-            user=user,
-            token=token,
-            repo=repo,
-            git=git,
-            title=header.summary,
-            description=header.description,
-            pull_request=True,
-            target_branch=ref[11:],
-        )
-        ref = pull.git_ref
-    try:
-        sha = commit_create(
-            user=user,
-            repo=repo,
-            git=git,
-            ref=ref,
-            parent_commit=header.parent_commit,
-            changes=changes,
-            message=header.message,
-        )
-    except errors.HubError:
-        if create_pr:
-            discussions.discussion_discard(discussion=pull, git=git)
-        raise
-    if pull is not None:
-        discussions.pr_record_commit(user=user, discussion=pull, sha=sha, title=header.summary)
+    result = change_commit(
+        user=user,
+        token=token,
+        repo=repo,
+        git=git,
+        target=target,
+        changes=lfs_pointer_changes(user=user, repo=repo, git=git, items=items),
+        summary=header.summary,
+        description=header.description,
+        parent_commit=header.parent_commit,
+    )
     base = repo_url(request, repo)
     return JsonResponse(
         {
             "success": True,
-            "commitOid": sha,
-            "commitUrl": f"{base}/commit/{sha}",
-            "pullRequestUrl": f"{base}/discussions/{pull.num}" if pull is not None else None,
+            "commitOid": result.sha,
+            "commitUrl": f"{base}/commit/{result.sha}",
+            "pullRequestUrl": f"{base}/discussions/{result.pull.num}" if result.pull else None,
         }
     )
-
-
-def _authorise_commit(user, token, repo, rev: str, *, create_pr: bool):
-    """Writers commit to branches; anyone who can see the repo may open or extend their PR.
-
-    Returns the pull request an existing refs/pr/<num> commit goes to, else None.
-    """
-    if create_pr:
-        if rev.startswith("refs/pr/"):
-            raise errors.BadRequest("create_pr needs a branch to open the pull request against")
-        discussions.require_participant(user, token)
-        return None
-    if rev.startswith("refs/pr/") and rev[8:].isdigit():
-        discussions.require_participant(user, token)
-        return discussions.pr_for_commit(user=user, repo=repo, num=int(rev[8:]))
-    require_write(user=user, token=token, namespace=repo.namespace)
-    return None
