@@ -41,7 +41,7 @@ class GitHttpRequest:
 class GitHttpResponse:
     status: int
     headers: dict[str, str]
-    body: Iterator[bytes]
+    body: "BackendRun"
 
 
 def serve(git: GitRepo, request: GitHttpRequest, *, decide: Decide | None = None,
@@ -50,22 +50,28 @@ def serve(git: GitRepo, request: GitHttpRequest, *, decide: Decide | None = None
     land, `after_push` runs once they have (before the client reads the end of the answer).
     """
     gate = PushGate(git, decide) if decide is not None else None
-    process = subprocess.Popen(
-        ["git", "http-backend"],
-        stdin=subprocess.DEVNULL if request.body is None else subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=_cgi_env(git, request, gate),
-        cwd=git.path,
-        start_new_session=True,
-    )
+    try:
+        process = subprocess.Popen(
+            ["git", "http-backend"],
+            stdin=subprocess.DEVNULL if request.body is None else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_cgi_env(git, request, gate),
+            cwd=git.path,
+            start_new_session=True,
+        )
+    except BaseException:
+        if gate is not None:
+            gate.close()
+        raise
+    run = BackendRun(process, gate, after_push)
     if request.body is not None:
         threading.Thread(target=_feed, args=(request.body, process.stdin), daemon=True).start()
     try:
-        status, headers, first = _read_headers(process)
+        status, headers = run.read_headers()
     except BaseException:
-        _stop(process, gate)
+        run.close()
         raise
-    return GitHttpResponse(status, headers, _stream(process, first, gate, after_push))
+    return GitHttpResponse(status, headers, run)
 
 
 def _cgi_env(git: GitRepo, request: GitHttpRequest, gate: PushGate | None) -> dict[str, str]:
@@ -78,18 +84,21 @@ def _cgi_env(git: GitRepo, request: GitHttpRequest, gate: PushGate | None) -> di
         "QUERY_STRING": request.query,
         "CONTENT_TYPE": request.content_type,
         "REMOTE_ADDR": request.remote_addr,
-        # Every repo runs the hub's hooks, whenever it was created: no per-repo config.
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "core.hooksPath",
-        "GIT_CONFIG_VALUE_0": str(hooks_dir()),
     }
+    if gate is not None:
+        # Every push runs the hub's hook, whenever its repo was created: no per-repo config.
+        env.update(
+            GIT_CONFIG_COUNT="1",
+            GIT_CONFIG_KEY_0="core.hooksPath",
+            GIT_CONFIG_VALUE_0=str(hooks_dir()),
+            MINIHUB_PUSH_DIR=str(gate.folder),
+        )
     optional = {
         "CONTENT_LENGTH": request.content_length,
         "HTTP_CONTENT_ENCODING": request.content_encoding,
         "GIT_PROTOCOL": request.git_protocol,
         # http-backend enables receive-pack only for an authenticated REMOTE_USER.
         "REMOTE_USER": request.remote_user,
-        "MINIHUB_PUSH_SOCKET": gate.address if gate else "",
     }
     env.update({key: value for key, value in optional.items() if value})
     return env
@@ -107,67 +116,74 @@ def _feed(body: BinaryIO, stdin: BinaryIO) -> None:
             stdin.close()
 
 
-def _read_headers(process: subprocess.Popen) -> tuple[int, dict[str, str], bytes]:
-    """The CGI header block (`Status:` and the rest); returns the body bytes read past it."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = os.read(process.stdout.fileno(), _CHUNK)
-        if not chunk or len(data) > _MAX_HEADER_BYTES:
-            raise InternalError("git http-backend ended without an answer")
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    status, headers = 200, {}
-    for line in head.decode("latin-1").split("\r\n"):
-        name, _, value = line.partition(":")
-        if name.lower() == "status":
-            status = int(value.split()[0])
-        else:
-            headers[name.strip()] = value.strip()
-    return status, headers, rest
+class BackendRun:
+    """One http-backend process (and a push's gate): its output, then `close`, always once.
 
-
-def _stream(process: subprocess.Popen, first: bytes, gate: PushGate | None,
-            after_push: Callable[[], None] | None) -> Iterator[bytes]:  # fmt: skip
-    """http-backend's output, with the push hook answered in between.
-
-    One chunk is always held back: the last one goes out after the refs moved, the lock is
-    released and `after_push` ran, so a client that sees its push done sees the API agree.
+    Iterating yields the CGI body with the push hook answered in between. One chunk is held
+    back: the last goes out after the refs moved, the lock is released and `after_push` ran,
+    so a client that sees its push done sees the API agree.
     """
-    held = first
-    try:
+
+    def __init__(self, process: subprocess.Popen, gate: PushGate | None,
+                 after_push: Callable[[], None] | None):  # fmt: skip
+        self.process, self.gate, self.after_push = process, gate, after_push
+        self._fd = process.stdout.fileno()
+        self._first = b""
+        self._closed = False
+
+    def read_headers(self) -> tuple[int, dict[str, str]]:
+        """The CGI header block (`Status:` and the rest); keeps the body bytes read past it."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = os.read(self._fd, _CHUNK)
+            if not chunk or len(data) > _MAX_HEADER_BYTES:
+                raise InternalError("git http-backend ended without an answer")
+            data += chunk
+        head, _, self._first = data.partition(b"\r\n\r\n")
+        status, headers = 200, {}
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            else:
+                headers[name.strip()] = value.strip()
+        return status, headers
+
+    def __iter__(self) -> Iterator[bytes]:
+        held = self._first
         with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ, "out")
-            if gate is not None:
-                selector.register(gate, selectors.EVENT_READ, "hook")
+            selector.register(self._fd, selectors.EVENT_READ, "out")
+            if self.gate is not None:
+                selector.register(self.gate, selectors.EVENT_READ, "hook")
             while True:
                 ready = {key.data for key, _ in selector.select()}
                 if "hook" in ready:
-                    selector.unregister(gate)
-                    gate.answer()
+                    selector.unregister(self.gate)
+                    self.gate.answer()
                 if "out" not in ready:
                     continue
-                chunk = os.read(process.stdout.fileno(), _CHUNK)
+                chunk = os.read(self._fd, _CHUNK)
                 if not chunk:
                     break
                 if held:
                     yield held
                 held = chunk
-        process.wait()
-        if gate is not None:
-            gate.release()
-            if gate.accepted and after_push is not None:
-                after_push()
+        self.process.wait()
+        if self.gate is not None:
+            self.gate.release()
+            if self.gate.accepted and self.after_push is not None:
+                self.after_push()
         if held:
             yield held
-    finally:
-        _stop(process, gate)
 
-
-def _stop(process: subprocess.Popen, gate: PushGate | None) -> None:
-    """Ends a run early or late; SIGTERM lets git remove its lock files."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait()
-    process.stdout.close()
-    if gate is not None:
-        gate.close()
+    def close(self) -> None:
+        """Ends the run early or late; SIGTERM lets git remove its lock files."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        self.process.stdout.close()
+        if self.gate is not None:
+            self.gate.close()

@@ -1,35 +1,48 @@
 """Pushes: the pre-receive hook every repo runs, and the answer the hub gives it.
 
 `git receive-pack` runs the hook once the pack sits in a quarantine directory, before any
-ref moves. The hook (pre_receive.py) only carries the ref updates over a Unix socket to the
-hub process serving the push; that process decides with the database at hand. From its
-answer until receive-pack exits it holds the repo's write lock, so an API commit and a push
-take turns: whichever comes second sees the other's commit and is refused (or rebased, for
-an API commit without parentCommit), never lost.
+ref moves. The hook only carries the ref updates, through two FIFOs, to the hub process
+serving the push; that process decides with the database at hand. From its answer until
+receive-pack exits it holds the repo's write lock, so an API commit and a push take turns:
+whichever comes second sees the other's commit and is refused (or rebased, for an API
+commit without parentCommit), never lost.
 """
 
-import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
+import pygit2
 from django.conf import settings
 
+from registry.errors import InternalError
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 from registry.gitstore.repo import _GIT_ENV, ZERO_OID, GitRepo
 
-_HOOK_SOURCE = Path(__file__).with_name("pre_receive.py")
-_QUARANTINE = {"GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH"}
-# receive-pack waits for the hook; a hook that never writes must not hold the lock forever.
-_HOOK_TIMEOUT = 60
+# A shell script, not Python: it runs on every push, and sh starts in a millisecond. It
+# holds the answer FIFO open (read-write, which never blocks) before it calls, so the hub's
+# answer finds a reader and is never written into the void.
+_HOOK = """\
+#!/bin/sh
+# Minihub's pre-receive hook (written by registry/gitstore/push.py): hands the ref updates
+# to the hub process serving this push, and prints its answer (git shows `remote:` lines).
+if [ -z "$MINIHUB_PUSH_DIR" ]; then
+    echo "Push through Minihub's HTTP endpoint, not to the repository on disk" >&2
+    exit 1
+fi
+exec 3<> "$MINIHUB_PUSH_DIR/answer"
+{ echo "$GIT_QUARANTINE_PATH"; cat; } > "$MINIHUB_PUSH_DIR/call"
+read -r verdict <&3
+read -r message <&3
+[ -z "$message" ] || printf "%s\\n" "$message" >&2
+[ "$verdict" = accept ]
+"""
 
 
 @dataclass(frozen=True)
@@ -45,58 +58,73 @@ class PushedPointer:
     pointer: LfsPointer
 
 
-# The hub's rules for a push: the reason to refuse it, or None to accept.
-Decide = Callable[[list[RefUpdate], list[PushedPointer]], str | None]
+class Decide(Protocol):
+    """The hub's rules for a push: the reason to refuse it, or None to accept it."""
+
+    def __call__(
+        self, *, updates: list[RefUpdate], pointers: list[PushedPointer]
+    ) -> str | None: ...
 
 
 @cache
 def hooks_dir() -> Path:
     """The hub-owned core.hooksPath every push runs with, so repos of any age get the hook.
 
-    Written once per process from pre_receive.py, with this interpreter in the shebang and
-    the executable bit set, whatever the installed package kept of file modes.
+    Written once per process, then run once: git skips a hook it cannot execute (a data
+    volume mounted noexec) without a word, so pushes must fail loudly instead.
     """
     folder = settings.HUB_DATA_DIR / "git-hooks"
-    script = f"#!{sys.executable} -IS\n{_HOOK_SOURCE.read_text()}"
     target = folder / "pre-receive"
-    if not target.is_file() or target.read_text() != script or not os.access(target, os.X_OK):
+    if not target.is_file() or target.read_text() != _HOOK or not os.access(target, os.X_OK):
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder)
         with os.fdopen(fd, "w") as handle:
-            handle.write(script)
+            handle.write(_HOOK)
         os.chmod(tmp, 0o755)
         os.replace(tmp, target)
+    try:
+        subprocess.run([target], env={}, capture_output=True, check=False)
+    except OSError as exc:
+        raise InternalError(f"The push hook {target} cannot run: {exc}") from None
     return folder
 
 
 class PushGate:
-    """The socket one receive-pack run's hook calls, and the lock its answer takes."""
+    """The FIFOs one receive-pack run's hook calls through, and the lock its answer takes."""
 
     def __init__(self, git: GitRepo, decide: Decide):
         self.git = git
         self.decide = decide
         self.accepted: list[RefUpdate] = []
-        self._folder = tempfile.mkdtemp(prefix="minihub-push-")
-        self.address = os.path.join(self._folder, "hook.sock")
-        self._listener = socket.socket(socket.AF_UNIX)
-        self._listener.bind(self.address)
-        self._listener.listen(1)
+        self.folder = Path(tempfile.mkdtemp(prefix="minihub-push-"))
+        os.mkfifo(self.folder / "call")
+        os.mkfifo(self.folder / "answer")
+        # Without O_NONBLOCK this open would wait for the hook; selectors see it once it writes.
+        self._call = os.open(self.folder / "call", os.O_RDONLY | os.O_NONBLOCK)
         self._lock = ExitStack()
 
     def fileno(self) -> int:
-        return self._listener.fileno()
+        return self._call
 
     def answer(self) -> None:
-        """Serves the hook's one call: ref updates in, verdict out."""
-        conn, _ = self._listener.accept()
-        with conn:
-            conn.settimeout(_HOOK_TIMEOUT)
-            call = json.loads(conn.makefile("rb").readline())
-            refusal = self._judge([RefUpdate(*fields) for fields in call["updates"]], call["env"])
-            verdict = {"ok": refusal is None, "message": refusal or ""}
-            conn.sendall(json.dumps(verdict).encode() + b"\n")
+        """Serves the hook's one call: the quarantine and ref updates in, the verdict out."""
+        os.set_blocking(self._call, True)
+        call = b""
+        while chunk := os.read(self._call, 65536):
+            call += chunk
+        if not call:  # the hook died before calling; receive-pack refuses the push itself
+            return
+        quarantine, *lines = call.decode().splitlines()
+        updates = [RefUpdate(*line.split()) for line in lines if line.strip()]
+        refusal = self._judge(updates, quarantine)
+        verdict = "accept\n\n" if refusal is None else f"refuse\n{' '.join(refusal.split())}\n"
+        answer = os.open(self.folder / "answer", os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(answer, verdict.encode())
+        finally:
+            os.close(answer)
 
-    def _judge(self, updates: list[RefUpdate], env: dict[str, str]) -> str | None:
+    def _judge(self, updates: list[RefUpdate], quarantine: str) -> str | None:
         self._lock.enter_context(self.git.write_lock())
         for update in updates:
             if (self.git.ref_target(update.ref) or ZERO_OID) != update.old:
@@ -105,7 +133,10 @@ class PushGate:
                     f"{update.ref} moved while you pushed (a commit landed first): "
                     "fetch first, integrate it and push again"
                 )
-        refusal = self.decide(updates, pushed_pointers(self.git, updates, env))
+        folder = _quarantine(self.git, quarantine)
+        refusal = _not_a_commit(self.git, updates, folder) or self.decide(
+            updates=updates, pointers=pushed_pointers(self.git, updates, folder)
+        )
         if refusal is not None:
             self.release()
             return refusal
@@ -117,52 +148,73 @@ class PushGate:
 
     def close(self) -> None:
         self.release()
-        self._listener.close()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        os.close(self._call)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def pushed_pointers(git: GitRepo, updates: list[RefUpdate], env: dict[str, str]) -> list[PushedPointer]:  # fmt: skip
-    """The LFS pointers among the files a push adds, read from receive-pack's quarantine."""
-    tips = [update.new for update in updates if update.new != ZERO_OID]
-    if not tips:
+def _quarantine(git: GitRepo, path: str) -> Path | None:
+    """receive-pack's directory of the pushed objects (none when the push only deletes)."""
+    folder = Path(path) if path else None
+    if folder is None or not folder.resolve().is_relative_to(git.path.resolve()):
+        return None
+    return folder
+
+
+def _not_a_commit(git: GitRepo, updates: list[RefUpdate], folder: Path | None) -> str | None:
+    """Every ref must lead to a commit: the API lists branches and tags by their commits."""
+    repo = pygit2.Repository(str(git.path))
+    if folder is not None:
+        repo.odb.add_disk_alternate(str(folder))
+    for update in updates:
+        if update.new == ZERO_OID:
+            continue
+        try:
+            repo[update.new].peel(pygit2.Commit)
+        except (KeyError, pygit2.GitError):
+            return f"{update.ref} must point to a commit"
+    return None
+
+
+def pushed_pointers(
+    git: GitRepo, updates: list[RefUpdate], folder: Path | None
+) -> list[PushedPointer]:
+    """The LFS pointers a push adds to the new tips' trees.
+
+    Only objects in receive-pack's quarantine are new; every other object passed this check
+    (or the API's) when it arrived. Most pushes bring no pointer and never walk history.
+    """
+    if folder is None:
         return []
-    run_env = {**_GIT_ENV, **{key: value for key, value in env.items() if key in _QUARANTINE}}
-    listed = _git(git, ["rev-list", "--objects", *tips, "--not", "--all"], run_env)
-    paths: dict[str, str] = {}
+    candidates = _pointer_blobs(folder)
+    if not candidates:
+        return []
+    env = {
+        **_GIT_ENV,
+        "GIT_OBJECT_DIRECTORY": str(folder),
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(git.path / "objects"),
+    }
+    tips = [update.new for update in updates if update.new != ZERO_OID]
+    listed = subprocess.run(
+        ["git", "rev-list", "--objects", *tips, "--not", "--all"],
+        cwd=git.path, env=env, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    found = []
     for line in listed.decode().splitlines():
         oid, _, path = line.partition(" ")
-        paths.setdefault(oid, path)
-    check = "--batch-check=%(objectname) %(objecttype) %(objectsize)"
-    kinds = _git(git, ["cat-file", check], run_env, stdin="\n".join(paths).encode())
-    small = [
-        oid
-        for oid, kind, size in (line.split() for line in kinds.decode().splitlines())
-        if kind == "blob" and int(size) <= POINTER_MAX_SIZE
-    ]
-    if not small:
-        return []
-    contents = _git(git, ["cat-file", "--batch"], run_env, stdin="\n".join(small).encode())
-    found = []
-    for oid, data in _batch_objects(contents):
-        pointer = parse_pointer(data)
-        if pointer is not None:
-            found.append(PushedPointer(paths[oid], pointer))
+        if oid in candidates:
+            found.append(PushedPointer(path, candidates.pop(oid)))
     return found
 
 
-def _batch_objects(output: bytes) -> list[tuple[str, bytes]]:
-    """Splits `git cat-file --batch` output: `<oid> <type> <size>\\n<content>\\n` per object."""
-    objects, at = [], 0
-    while at < len(output):
-        end = output.index(b"\n", at)
-        oid, _, size = output[at:end].split()
-        start = end + 1
-        objects.append((oid.decode(), output[start : start + int(size)]))
-        at = start + int(size) + 1
-    return objects
-
-
-def _git(git: GitRepo, args: list[str], env: dict[str, str], stdin: bytes = b"") -> bytes:
-    return subprocess.run(
-        ["git", *args], cwd=git.path, env=env, input=stdin, capture_output=True, check=True
-    ).stdout
+def _pointer_blobs(quarantine: Path) -> dict[str, LfsPointer]:
+    """Blob id -> pointer, for every blob in the quarantine that is an LFS pointer."""
+    odb = pygit2.Odb()
+    odb.add_disk_alternate(str(quarantine))
+    found = {}
+    for oid in odb:
+        kind, size = odb.read_header(oid)
+        if kind == pygit2.enums.ObjectType.BLOB and size <= POINTER_MAX_SIZE:
+            pointer = parse_pointer(odb.read(oid)[1])
+            if pointer is not None:
+                found[str(oid)] = pointer
+    return found

@@ -3,6 +3,7 @@
 import math
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -13,15 +14,21 @@ from registry.blobs.local import validate_oid
 from registry.models import AccessToken, LfsObject, Repo, User
 from registry.selectors import require_write
 from registry.services.commits import lfs_link
+from registry.services.limits import object_size_check, storage_quota_check
+from workers.lfs import staged_upload_adopt
 
 _UPLOAD_SALT = "minihub.lfs.upload"
 _DOWNLOAD_SALT = "minihub.lfs.download"
 
 
-def sign_upload(*, repo: Repo, oid: str, size: int) -> str:
-    return signing.dumps(
-        {"r": repo.pk, "o": oid, "s": size, "u": uuid.uuid4().hex}, salt=_UPLOAD_SALT
-    )
+def sign_upload(*, repo: Repo, oid: str, size: int, upload: str | None = None,
+                s3_upload: str | None = None) -> str:  # fmt: skip
+    """The token of an upload's links; `upload` names its staging area, `s3_upload` the
+    bucket's multipart upload."""
+    claims = {"r": repo.pk, "o": oid, "s": size, "u": upload or uuid.uuid4().hex}
+    if s3_upload is not None:
+        claims["m"] = s3_upload
+    return signing.dumps(claims, salt=_UPLOAD_SALT)
 
 
 def sign_download(*, repo: Repo, oid: str) -> str:
@@ -60,13 +67,16 @@ def batch(
     links: Callable[[str, str, int], dict],
 ) -> list[dict]:
     """The batch API's per-object answers; `links(kind, oid, size)` builds the action dicts."""
+    parsed = [_object(item) for item in objects]
     if operation == "upload":
         require_write(user=user, token=token, namespace=repo.namespace)
+        for oid, size in parsed:
+            object_size_check(oid=oid, size=size)
+        storage_quota_check(namespace=repo.namespace, objects=parsed)
     elif operation != "download":
         raise errors.BadRequest(f"Unknown LFS operation '{operation}'")
     answers = []
-    for item in objects:
-        oid, size = _object(item)
+    for oid, size in parsed:
         answer = {"oid": oid, "size": size, "authenticated": True}
         if operation == "upload":
             if not lfs_reachable(user=user, repo=repo, oid=oid, size=size):
@@ -102,19 +112,60 @@ def multipart_plan(size: int) -> int | None:
     return settings.HUB_LFS_MULTIPART_CHUNK_SIZE
 
 
+@dataclass(frozen=True)
+class UploadPlan:
+    """How one object travels: through the hub's signed routes, or straight to the bucket."""
+
+    token: str  # signs the verify link (and the completion link of a multipart upload)
+    chunk: int | None  # the part size of a multipart upload; None for a single PUT
+    put_url: str | None = None  # the bucket's presigned PUT (direct stores)
+    part_urls: list[str] | None = None  # the bucket's presigned UploadPart URLs (direct stores)
+
+
+def upload_plan(*, repo: Repo, oid: str, size: int, multipart: bool) -> UploadPlan:
+    """Signs an upload of object `oid` to `repo`; `multipart` when the client can do it."""
+    store = blob_store()
+    chunk = multipart_plan(size) if multipart else None
+    if not store.direct:
+        return UploadPlan(sign_upload(repo=repo, oid=oid, size=size), chunk)
+    upload_id = uuid.uuid4().hex
+    if chunk is None:
+        signed = sign_upload(repo=repo, oid=oid, size=size, upload=upload_id)
+        return UploadPlan(signed, None, put_url=store.upload_url(upload_id, size))
+    chunk = store.part_size(size, chunk)
+    s3_upload = store.multipart_start(upload_id)
+    signed = sign_upload(repo=repo, oid=oid, size=size, upload=upload_id, s3_upload=s3_upload)
+    return UploadPlan(signed, chunk, part_urls=store.part_urls(upload_id, s3_upload, size, chunk))
+
+
+def download_url(*, oid: str) -> str | None:
+    """The bucket's presigned GET for a batch download, or None: the hub serves it."""
+    store = blob_store()
+    return store.download_url(oid, disposition="attachment") if store.direct else None
+
+
 def part_count(size: int, chunk: int) -> int:
     return max(1, math.ceil(size / chunk))
+
+
+def _require_local() -> None:
+    if blob_store().direct:
+        raise errors.BadRequest(
+            "This hub takes uploads straight to object storage: ask the batch API for a new link"
+        )
 
 
 def upload_receive(*, signed: str, oid: str, chunks: Iterable[bytes]) -> None:
     """Stores a single-PUT upload after checking its size and sha256."""
     claims = _load(signed, _UPLOAD_SALT, oid)
+    _require_local()
     blob_store().put(oid, chunks, size=claims["s"])
     lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
 
 
 def part_receive(*, signed: str, oid: str, number: int, chunks: Iterable[bytes]) -> str:
     claims = _load(signed, _UPLOAD_SALT, oid)
+    _require_local()
     chunk = multipart_plan(claims["s"]) or claims["s"]
     if not 1 <= number <= part_count(claims["s"], chunk):
         raise errors.BadRequest(f"Part {number} is out of range")
@@ -127,10 +178,17 @@ def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:
         ordered = sorted((int(p["partNumber"]), str(p["etag"])) for p in parts)
     except (KeyError, TypeError, ValueError):
         raise errors.BadRequest("parts must be a list of {partNumber, etag}") from None
+    store = blob_store()
+    if store.direct:
+        # The bucket checks the parts; the bytes are verified when the client asks to verify.
+        if "m" not in claims:
+            raise errors.BadRequest("This link is not for a multipart upload")
+        store.multipart_finish(claims["u"], claims["m"], ordered)
+        return
     chunk = multipart_plan(claims["s"]) or claims["s"]
     if [n for n, _ in ordered] != list(range(1, part_count(claims["s"], chunk) + 1)):
         raise errors.BadRequest("Every part must be listed exactly once")
-    blob_store().complete_multipart(claims["u"], oid, claims["s"], ordered)
+    store.complete_multipart(claims["u"], oid, claims["s"], ordered)
     lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
 
 
@@ -142,10 +200,35 @@ def upload_claims(*, signed: str, oid: str) -> Repo:
     return repo
 
 
-def verify(*, repo: Repo, oid: str, size: int) -> None:
-    linked = LfsObject.objects.filter(repo=repo, oid=oid, size=size).exists()
-    if not linked or blob_store().size(oid) != size:
+def verify(*, repo: Repo, oid: str, size: int, signed: str | None = None) -> None:
+    """Succeeds once the object is stored and linked to `repo`.
+
+    With a bucket, an upload arrives in a staging key: a worker streams it through sha256
+    and only then copies it to its content-addressed key and links it (this call waits).
+    """
+    if lfs_object_servable(repo=repo, oid=oid, size=size):
+        return
+    if not blob_store().direct or not signed:
         raise errors.NotFound(f"Object {oid} of {size} bytes was not received")
+    claims = _load(signed, _UPLOAD_SALT, oid)
+    if claims["s"] != size:
+        raise errors.BadRequest(f"Object {oid} was announced as {claims['s']} bytes, not {size}")
+    staged_upload_adopt(repo_pk=claims["r"], oid=oid, size=size, upload=claims["u"])
+
+
+def staged_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> None:
+    """Verifies staged upload `upload` as object `oid` and links it to the repo.
+
+    Idempotent, for redelivered tasks. Raises a HubError when the bytes are wrong or absent.
+    """
+    repo = Repo.objects.filter(pk=repo_pk).first()
+    if repo is None:
+        raise errors.NotFound("This LFS link's repository no longer exists")
+    store = blob_store()
+    if not lfs_object_servable(repo=repo, oid=oid, size=size):  # else: a redelivered task
+        store.adopt(upload, oid, size)
+        lfs_link(repo=repo, oid=oid, size=size)
+    store.discard(upload)
 
 
 def download_claims(*, signed: str, oid: str) -> Repo:

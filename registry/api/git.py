@@ -1,0 +1,77 @@
+"""Git smart HTTP at the repos' web URLs (`/alice/model`, `/datasets/alice/ds`, `.git` or not)."""
+
+import re
+from functools import partial
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from registry import errors
+from registry.api.common import caller, open_git, web_repo
+from registry.gitstore.http import SERVICES, GitHttpRequest, serve
+from registry.selectors import require_write
+from registry.services.pushes import push_check
+from registry.services.repos import repo_refresh
+
+_GIT_PROTOCOL_RE = re.compile(r"^[A-Za-z0-9._=:-]{1,100}$")
+
+
+@csrf_exempt
+@require_GET
+def info_refs(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
+    service = request.GET.get("service", "")
+    if service not in SERVICES:
+        raise errors.BadRequest("Minihub speaks git's smart HTTP protocol; please upgrade git")
+    return _serve(request, prefix, namespace, name, service, "/info/refs")
+
+
+@csrf_exempt
+@require_POST
+def rpc(request: HttpRequest, namespace: str, name: str, service: str, prefix: str | None = None):
+    return _serve(request, prefix, namespace, name, service, f"/{service}")
+
+
+def _serve(request: HttpRequest, prefix: str | None, namespace: str, name: str, service: str,
+           path_info: str) -> StreamingHttpResponse:  # fmt: skip
+    # git sends tokens only (Basic password); a browser session must not push (CSRF).
+    if getattr(request, "hub_token", None) is None:
+        request.user = AnonymousUser()
+    repo = web_repo(request, prefix, namespace, name)
+    user, token = caller(request)
+    push = service == "git-receive-pack"
+    if push:
+        require_write(user=user, token=token, namespace=repo.namespace)
+    git = open_git(repo)
+    landing = push and request.method == "POST"  # not the ref advertisement before it
+    answer = serve(
+        git,
+        _git_request(request, path_info),
+        decide=partial(push_check, user=user, repo=repo) if landing else None,
+        after_push=partial(repo_refresh, repo=repo, git=git) if landing else None,
+    )
+    response = StreamingHttpResponse(answer.body, status=answer.status)
+    for header, value in answer.headers.items():
+        response[header] = value
+    return response
+
+
+def _git_request(request: HttpRequest, path_info: str) -> GitHttpRequest:
+    length = request.META.get("CONTENT_LENGTH", "")
+    # Bodies over git's http.postBuffer come chunked, without Content-Length; Django then
+    # reads nothing, so read the server's own stream (gunicorn ends it at the last chunk).
+    body = request if length else request.META["wsgi.input"]
+    protocol = request.headers.get("Git-Protocol", "")
+    return GitHttpRequest(
+        method=request.method,
+        path_info=path_info,
+        query=request.META.get("QUERY_STRING", ""),
+        body=body if request.method == "POST" else None,
+        content_type=request.content_type if request.method == "POST" else "",
+        content_length=length,
+        content_encoding=request.headers.get("Content-Encoding", ""),
+        git_protocol=protocol if _GIT_PROTOCOL_RE.match(protocol) else "",
+        remote_user=request.user.username if request.user.is_authenticated else "",
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+    )
