@@ -1,10 +1,48 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""Page routes. hubsite/urls.py includes these last, so /api/, /lfs/, /resolve/ and the git
+routes match first; repo pages list their sub-pages explicitly and never catch `.git/` paths."""
 
-from registry.web import views
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+
+from registry.web.views import accounts, community, docs, edit, files, history, home, repo
+
+app_name = "web"
+
+# Models have no prefix, as on the Hub: /alice/bert, /datasets/alice/squad, /spaces/alice/demo.
+# Paths under /api/ and /lfs/ that the API does not know stay the API's JSON 404s.
+NOT_API = r"(?!(?:api|lfs)(?:/|$))"
+REPO = rf"^{NOT_API}(?:(?P<prefix>datasets|spaces)/)?(?P<namespace>[^/]+)/(?P<name>[^/]+)"
+REST = r"(?:/(?P<rest>.+))?"
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("login", auth_views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("join", accounts.signup, name="signup"),
+    path("new", repo.new_repo, name="new"),
+    path("search", home.search, name="search"),
+    path("settings/tokens", accounts.tokens, name="tokens"),
+    path("settings/tokens/<uuid:public_id>/revoke", accounts.token_revoke_view, name="revoke"),
+    path("organizations/new", accounts.org_new, name="org-new"),
+    path("organizations/<str:org_name>/members", accounts.org_members, name="org-members"),
+    path("docs", docs.index, name="docs"),
+    path("docs/api", docs.api_reference, name="api-reference"),
+    path("docs/<str:slug>", docs.page, name="doc"),
+    path("api/openapi.json", docs.openapi_json, name="openapi"),
+    re_path(r"^(?P<plural>models|datasets|spaces)$", home.listing, name="listing"),
+    re_path(rf"{REPO}$", repo.card, name="repo"),
+    re_path(rf"{REPO}/tree{REST}$", files.tree),
+    re_path(rf"{REPO}/blob/(?P<rest>.+)$", files.blob),
+    re_path(rf"{REPO}/raw/(?P<rest>.+)$", files.raw),
+    re_path(rf"{REPO}/edit{REST}$", edit.edit),
+    re_path(rf"{REPO}/delete/(?P<rest>.+)$", edit.delete),
+    re_path(rf"{REPO}/upload{REST}$", edit.upload),
+    re_path(rf"{REPO}/commits{REST}$", history.commits),
+    re_path(rf"{REPO}/commit/(?P<sha>[^/]+)$", history.commit),
+    re_path(rf"{REPO}/discussions$", community.discussions),
+    re_path(rf"{REPO}/discussions/(?P<num>[0-9]{{1,9}})$", community.discussion),
+    re_path(rf"{REPO}/evaluation$", repo.evaluation),
+    re_path(rf"{REPO}/settings$", repo.settings_page),
+    re_path(rf"{REPO}/like$", repo.like),
+    re_path(rf"^{NOT_API}(?P<namespace>[^/]+)$", accounts.profile, name="profile"),
 ]

@@ -1,0 +1,140 @@
+"""Accounts: sign-up, profiles of users and orgs, access tokens, organizations and members."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from registry import errors
+from registry.models import Role
+from registry.selectors import namespace_role, user_orgs
+from registry.services.accounts import (
+    member_remove,
+    membership_set,
+    org_create,
+    user_create,
+    user_get,
+)
+from registry.services.tokens import token_create, token_revoke
+from registry.web import queries
+from registry.web.forms import MemberForm, OrgCreateForm, SignupForm, TokenCreateForm
+from registry.web.views.common import page_number, require_signed_in
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if not settings.HUB_SIGNUP:
+        raise errors.NotFound("Sign-up is turned off on this hub; ask an administrator")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = user_create(
+                name=data["username"], password=data["password"], email=data["email"]
+            )
+        except errors.HubError as exc:
+            form.add_error("username", exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("/")
+    return render(request, "account/signup.html", {"form": form})
+
+
+def profile(request: HttpRequest, namespace: str) -> HttpResponse:
+    owner = queries.namespace_get(name=namespace)
+    context = {
+        "owner": owner,
+        "is_org": owner.kind == "org",
+        "page": queries.namespace_repos(
+            viewer=request.user, namespace=owner, number=page_number(request)
+        ),
+        "members": queries.org_members(namespace=owner) if owner.kind == "org" else [],
+        "orgs": [] if owner.kind == "org" else _orgs_of(owner),
+    }
+    return render(request, "account/profile.html", context)
+
+
+def _orgs_of(namespace) -> list[str]:
+    return [m.org.name for m in user_orgs(user=namespace.user)]
+
+
+@never_cache
+def tokens(request: HttpRequest) -> HttpResponse:
+    """Lists and creates tokens; a new token's value is shown in this one response only."""
+    require_signed_in(request)
+    form = TokenCreateForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = token_create(
+                user=request.user, name=form.cleaned_data["name"], role=form.cleaned_data["role"]
+            )
+        except errors.HubError as exc:
+            form.add_error("name", exc.message)
+        else:
+            form = TokenCreateForm()
+    context = {"form": form, "created": created, "tokens": queries.live_tokens(user=request.user)}
+    return render(request, "account/tokens.html", context)
+
+
+@require_POST
+def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    require_signed_in(request)
+    token_revoke(user=request.user, public_id=public_id)
+    messages.success(request, "Token revoked")
+    return redirect("web:tokens")
+
+
+def org_new(request: HttpRequest) -> HttpResponse:
+    require_signed_in(request)
+    form = OrgCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = org_create(
+                name=form.cleaned_data["name"],
+                fullname=form.cleaned_data["fullname"],
+                creator=request.user,
+            )
+        except errors.HubError as exc:
+            form.add_error("name", exc.message)
+        else:
+            return redirect(f"/organizations/{org.name}/members")
+    return render(request, "account/org_new.html", {"form": form})
+
+
+def org_members(request: HttpRequest, org_name: str) -> HttpResponse:
+    """Members and roles; admins add members, change roles and remove members."""
+    owner = queries.namespace_get(name=org_name)
+    if owner.kind != "org":
+        raise errors.NotFound(f"'{org_name}' is not an organization")
+    is_admin = namespace_role(user=request.user, namespace=owner) == Role.ADMIN
+    form = MemberForm(request.POST or None)
+    if request.method == "POST":
+        if not is_admin:
+            raise errors.Forbidden(f"Only admins of {owner.name} manage its members")
+        if _member_change(request, owner.org, form):
+            return redirect(f"/organizations/{owner.name}/members")
+    context = {
+        "owner": owner,
+        "is_admin": is_admin,
+        "form": form,
+        "members": queries.org_members(namespace=owner),
+    }
+    return render(request, "account/org_members.html", context)
+
+
+def _member_change(request: HttpRequest, org, form: MemberForm) -> bool:
+    try:
+        if request.POST.get("action") == "remove":
+            member_remove(org=org, username=request.POST.get("username", ""))
+        elif form.is_valid():
+            user = user_get(name=form.cleaned_data["username"])
+            membership_set(org=org, user=user, role=form.cleaned_data["role"])
+        else:
+            return False
+    except errors.HubError as exc:
+        form.add_error(None, exc.message)
+        return False
+    return True

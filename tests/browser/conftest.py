@@ -1,0 +1,79 @@
+"""One live hub (sign-up on) and one headless Chromium for the whole browser suite: starting
+either is the slow part, and CI runs the suite twice on two cores."""
+
+import json
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.live import ROOT, LiveHub
+
+SCREENSHOTS = ROOT / ".test-data" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+_ACCOUNTS = """
+import json
+from registry.services.accounts import user_create
+from registry.services.tokens import token_create
+out = {}
+for name in ("alice", "charlie"):
+    user = user_create(name=name, password="pw-" + name + "-12345")
+    out[name] = token_create(user=user, name="setup", role="write")[1]
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory):
+    live = LiveHub(tmp_path_factory.mktemp("web-hub"), HUB_SIGNUP="true").start()
+    live.tokens = json.loads(live.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser):
+    """A fresh browser context (no cookies) at desktop width; dialogs are recorded, not run."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Saves the page at desktop and at phone width to .test-data/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def sign_in(page: Page, hub: LiveHub, name: str) -> None:
+    page.goto(f"{hub.url}/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(f"pw-{name}-12345")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{hub.url}/")

@@ -1,0 +1,150 @@
+from registry.gitstore import GitRepo
+from registry.models import Discussion, Repo
+from tests.web.conftest import commit_files, make_repo
+
+
+def _read(repo, path: str, rev: str = "main") -> bytes:
+    git = GitRepo(repo.storage_id)
+    return git.read_blob(git.entry(git.resolve(rev), path).oid)
+
+
+def test_creating_a_repo_from_the_form(client, alice):
+    client.force_login(alice)
+
+    response = client.post(
+        "/new", {"owner": "alice", "name": "fresh", "type": "dataset", "visibility": "private"}
+    )
+
+    assert response["Location"] == "/datasets/alice/fresh"
+    assert Repo.objects.get(name="fresh").private is True
+
+
+def test_creating_a_repo_with_a_taken_name_shows_the_error(client, alice):
+    make_repo(alice, "taken")
+    client.force_login(alice)
+
+    response = client.post(
+        "/new", {"owner": "alice", "name": "taken", "type": "model", "visibility": "public"}
+    )
+
+    assert (
+        response.status_code == 200 and b"You already created this model repo" in response.content
+    )
+
+
+def test_editing_the_card_commits_with_the_message(client, alice):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"README.md": b"# Old\n"})
+    client.force_login(alice)
+    form = client.get("/alice/tiny/edit/main/README.md").content.decode()
+    parent = form.split('name="parent_commit" value="')[1].split('"')[0]
+
+    response = client.post(
+        "/alice/tiny/edit/main/README.md",
+        {
+            "path": "README.md",
+            "content": "# New\r\n",
+            "summary": "Rename",
+            "description": "",
+            "parent_commit": parent,
+        },
+    )
+
+    assert response.status_code == 302 and "/alice/tiny/commit/" in response["Location"]
+    assert _read(repo, "README.md") == b"# New\n"
+    assert (
+        GitRepo(repo.storage_id).commit_info(GitRepo(repo.storage_id).resolve("main")).title
+        == "Rename"
+    )
+
+
+def test_an_edit_from_a_stale_page_is_refused(client, alice):
+    repo = make_repo(alice)
+    stale = GitRepo(repo.storage_id).resolve("main")
+    commit_files(repo, alice, {"README.md": b"# Newer\n"})
+    client.force_login(alice)
+
+    response = client.post(
+        "/alice/tiny/edit/main/README.md",
+        {"path": "README.md", "content": "# Mine\n", "summary": "x", "parent_commit": stale},
+    )
+
+    assert b"The branch was updated since you opened this page" in response.content
+    assert _read(repo, "README.md") == b"# Newer\n"
+
+
+def test_a_reader_proposes_an_edit_as_a_pull_request(client, alice, charlie):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"README.md": b"# Card\n"})
+    client.force_login(charlie)
+
+    response = client.post(
+        "/alice/tiny/edit/main/README.md",
+        {
+            "path": "README.md",
+            "content": "# Better card\n",
+            "summary": "Improve the card",
+            "create_pr": "on",
+        },
+    )
+
+    assert response["Location"] == "/alice/tiny/discussions/1"
+    pull = Discussion.objects.get(repo=repo, num=1)
+    assert pull.is_pull_request and pull.title == "Improve the card"
+    assert _read(repo, "README.md", "refs/pr/1") == b"# Better card\n"
+    assert _read(repo, "README.md") == b"# Card\n"
+    assert b"+# Better card" in client.get("/alice/tiny/discussions/1").content
+
+
+def test_a_reader_cannot_commit_to_a_branch(client, alice, charlie):
+    repo = make_repo(alice)
+    client.force_login(charlie)
+
+    response = client.post(
+        "/alice/tiny/edit/main/notes.txt", {"path": "notes.txt", "content": "hi", "summary": "x"}
+    )
+
+    assert b"You don&#x27;t have write access" in response.content
+    assert (
+        GitRepo(repo.storage_id).entry(GitRepo(repo.storage_id).resolve("main"), "notes.txt")
+        is None
+    )
+
+
+def test_a_new_file_path_is_validated(client, alice):
+    make_repo(alice)
+    client.force_login(alice)
+
+    response = client.post("/alice/tiny/edit/main", {"path": "../escape", "content": "x"})
+
+    assert b"has an empty, &#x27;.&#x27; or &#x27;..&#x27; segment" in response.content
+
+
+def test_deleting_a_file_commits_its_removal(client, alice):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"old.txt": b"bye"})
+    client.force_login(alice)
+
+    client.post("/alice/tiny/delete/main/old.txt", {"summary": "Remove old.txt"})
+
+    git = GitRepo(repo.storage_id)
+    assert git.entry(git.resolve("main"), "old.txt") is None
+
+
+def test_the_upload_page_points_its_script_at_the_api_and_lfs(client, alice):
+    make_repo(alice, "squad", repo_type="dataset")
+    client.force_login(alice)
+
+    page = client.get("/datasets/alice/squad/upload/main").content.decode()
+
+    assert 'data-api="/api/datasets/alice/squad"' in page
+    assert 'data-batch="/datasets/alice/squad.git/info/lfs/objects/batch"' in page
+    assert "hub/upload.js" in page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_before_editing(client, alice):
+    make_repo(alice)
+
+    response = client.get("/alice/tiny/edit/main/README.md")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login?next=")
