@@ -1,0 +1,137 @@
+"""Warm text-classification through the Inference API against the same pipeline called directly.
+
+Pushes a BERT-shaped classifier with random weights (hidden 512, 6 layers by default), warms
+both worker processes, then
+measures in the same run:
+  - latency: p50 of one client's sequential calls, API vs `pipeline(...)` in this process on
+    as many torch threads as a worker process uses (HUB_INFERENCE_THREADS, 1) (target: at
+    most 1.5x);
+  - throughput: 8 concurrent API clients (the worker batches their requests) vs one-at-a-time
+    direct calls (target: at least 2x).
+Run it on PostgreSQL + Redis as production does:
+
+    HUB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/minihub \\
+    HUB_BROKER_URL=redis://127.0.0.1:6379/0 .venv/bin/python -m bench.inference [--smoke]
+"""
+
+import os
+
+os.environ.update(HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_PROGRESS_BARS="1",
+                  HF_HUB_DISABLE_XET="1")  # fmt: skip
+
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import httpx2 as httpx  # noqa: E402
+import torch  # noqa: E402
+from huggingface_hub import HfApi  # noqa: E402
+from transformers import BertConfig, BertForSequenceClassification, pipeline  # noqa: E402
+
+from bench.common import live_hub, parser, verdict  # noqa: E402
+from tests.inference.tiny import wordpiece  # noqa: E402
+from tests.live import wait_until  # noqa: E402
+
+CLIENTS = 8
+WORKERS = 2  # the worker processes `manage.py serve` starts (HUB_WORKER_CONCURRENCY)
+LATENCY_TARGET = 1.5
+THROUGHPUT_TARGET = 2.0
+TEXT = "the quick brown fox jumps over the lazy dog while paris is the capital of {n}"
+
+
+def make_model(folder: Path, hidden: int, layers: int) -> Path:
+    size = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": 2,
+            "intermediate_size": 4 * hidden}  # fmt: skip
+    torch.manual_seed(0)
+    tokenizer = wordpiece()
+    config = BertConfig(vocab_size=len(tokenizer), max_position_embeddings=128,
+                        id2label={0: "NEGATIVE", 1: "POSITIVE"},
+                        label2id={"NEGATIVE": 0, "POSITIVE": 1}, **size)  # fmt: skip
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / "README.md").write_text("---\npipeline_tag: text-classification\n---\n")
+    return folder
+
+
+def direct_calls(pipe, count: int) -> list[float]:
+    """Seconds of each of `count` sequential calls to the pipeline in this process."""
+    times = []
+    for n in range(count):
+        started = time.perf_counter()
+        pipe(TEXT.format(n=n), top_k=None)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def api_calls(client: httpx.Client, url: str, count: int, offset: int = 0) -> list[float]:
+    times = []
+    for n in range(offset, offset + count):
+        started = time.perf_counter()
+        answer = client.post(url, json={"inputs": TEXT.format(n=n)})
+        answer.raise_for_status()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def api_throughput(hub, token: str, url: str, per_client: int) -> float:
+    """Requests per second with CLIENTS clients each sending `per_client` requests."""
+    headers = {"Authorization": f"Bearer {token}", "X-Wait-For-Model": "true"}
+    clients = [httpx.Client(base_url=hub.url, headers=headers, timeout=120)
+               for _ in range(CLIENTS)]  # fmt: skip
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(lambda i: api_calls(clients[i], url, per_client, i * 1000), range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    return CLIENTS * per_client / elapsed
+
+
+def warm(hub, url: str) -> bool:
+    """Sends a burst of requests; true once every worker process has loaded the model."""
+    api_throughput(hub, hub.token, url, 1)
+    return "".join(hub.output).count(f"loaded {url.removeprefix('/models/')}@") >= WORKERS
+
+
+def main() -> None:
+    arguments = parser(__doc__.splitlines()[0])
+    arguments.add_argument("--hidden", type=int, default=512, help="the model's hidden size")
+    arguments.add_argument("--layers", type=int, default=6, help="the model's layers")
+    options = arguments.parse_args()
+    if options.smoke:
+        options.hidden, options.layers = 32, 2
+    count = 8 if options.smoke else 200
+    with tempfile.TemporaryDirectory() as workdir, live_hub(Path(workdir)) as hub:
+        folder = make_model(Path(workdir) / "model", options.hidden, options.layers)
+        api = HfApi(endpoint=hub.url, token=hub.token)
+        repo_id = api.create_repo("alice/bench-classifier").repo_id
+        api.upload_folder(folder_path=folder, repo_id=repo_id)
+        url = f"/models/{repo_id}"
+        # The same pipeline as the workers run: on as many torch threads as each of them.
+        torch.set_num_threads(int(os.environ.get("HUB_INFERENCE_THREADS", "1")))
+        pipe = pipeline("text-classification", model=str(folder))
+        headers = {"Authorization": f"Bearer {hub.token}", "X-Wait-For-Model": "true"}
+        with httpx.Client(base_url=hub.url, headers=headers, timeout=120) as client:
+            wait_until(lambda: warm(hub, url), timeout=300, message="every worker to load")
+            direct_calls(pipe, 5)
+            direct, through_api = direct_calls(pipe, count), api_calls(client, url, count)
+        direct_rate = len(direct) / sum(direct)
+        api_rate = api_throughput(hub, hub.token, url, max(2, count // CLIENTS))
+    p50_direct, p50_api = statistics.median(direct), statistics.median(through_api)
+    latency, throughput = p50_api / p50_direct, api_rate / direct_rate
+    print(f"text-classification, BERT hidden {options.hidden} x {options.layers} layers "
+          f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+    print(f"  p50 latency: direct {p50_direct * 1000:.1f} ms, API {p50_api * 1000:.1f} ms")
+    print(f"  throughput: direct one at a time {direct_rate:.1f}/s, "
+          f"API with {CLIENTS} clients {api_rate:.1f}/s")  # fmt: skip
+    print(f"ratio {latency:.2f}x direct p50 latency (target <= {LATENCY_TARGET}x): "
+          f"{verdict(latency <= LATENCY_TARGET)}")  # fmt: skip
+    ok = throughput >= THROUGHPUT_TARGET
+    print(f"ratio {throughput:.2f}x direct one-at-a-time throughput "
+          f"(target >= {THROUGHPUT_TARGET}x): {verdict(ok)}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

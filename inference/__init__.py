@@ -1,0 +1,1 @@
+"""Hosted inference: the Inference API, pipelines loaded by workers, and the model widgets."""
