@@ -10,9 +10,15 @@ COPY pyproject.toml ./
 COPY hubsite ./hubsite
 COPY registry ./registry
 COPY workers ./workers
+COPY inference ./inference
+COPY evaluation ./evaluation
 COPY templates ./templates
+COPY docs ./docs
 COPY manage.py ./
-RUN pip install --no-cache-dir .
+# torch for the inference and evaluation workers. On CPU-only hosts, point pip at PyTorch's
+# CPU wheel index (build argument PIP_EXTRA_INDEX_URL) to skip the CUDA build.
+ARG PIP_EXTRA_INDEX_URL=
+RUN pip install --no-cache-dir torch==2.13.0 && pip install --no-cache-dir '.[inference,evaluation]'
 
 ENV HUB_DATA_DIR=/data PYTHONUNBUFFERED=1
 VOLUME ["/data"]

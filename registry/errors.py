@@ -144,3 +144,17 @@ class RepoMoved(HubError):
 
     def location(self, full_path: str) -> str:
         return full_path.replace(f"/{self.old_id}", f"/{self.new_id}", 1)
+
+
+class StorageQuotaExceeded(HubError):
+    # A 4xx the client does not retry: the upload cannot succeed until something is deleted.
+    status = 413
+    code = "StorageQuotaExceeded"
+    message = "Storage quota exceeded"
+
+
+class TooManyRequests(HubError):
+    # huggingface_hub waits for the `RateLimit` header's `t` (or Retry-After) and retries.
+    status = 429
+    code = "TooManyRequests"
+    message = "Too many requests"

@@ -5,6 +5,7 @@ run, a fresh PostgreSQL database and Redis database number on the production run
 """
 
 import itertools
+import random
 import os
 import signal
 import socket
@@ -20,7 +21,9 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-_redis_db = itertools.count(1)
+# Redis databases 1-15, starting at a random one: hubs of concurrent test processes (a
+# developer running two suites) rarely share a queue; CI runs one suite at a time.
+_redis_db = itertools.cycle(random.sample(range(1, 16), 15))
 
 
 def production_backends() -> bool:
@@ -56,7 +59,7 @@ class LiveHub:
             self._pg_name = f"minihub_live_{uuid.uuid4().hex[:10]}"
             self._pg_admin(f'CREATE DATABASE "{self._pg_name}"')
             self.env["HUB_DATABASE_URL"] = f"{base}/{self._pg_name}"
-            broker = f"redis://127.0.0.1:6379/{next(_redis_db) % 15 + 1}"
+            broker = f"redis://127.0.0.1:6379/{next(_redis_db)}"
             redis.Redis.from_url(broker).flushdb()
             self.env["HUB_BROKER_URL"] = broker
         else:

@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from django.conf import settings
 
+from workers import transport
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubsite.settings")
 
 app = Celery("minihub")
@@ -14,7 +16,19 @@ QUEUES = ("default", "inference", "eval")
 
 def _broker_options() -> dict:
     if settings.HUB_BROKER_URL != "filesystem://":
-        return {"broker_url": settings.HUB_BROKER_URL, "result_backend": settings.HUB_BROKER_URL}
+        # A task taken by a worker that died (acks_late: still unacknowledged) goes back to
+        # the queue after the visibility timeout; sweep for such tasks a few times per
+        # timeout rather than kombu's default of every 100 s.
+        visibility = settings.HUB_BROKER_VISIBILITY_TIMEOUT
+        return {
+            "broker_url": settings.HUB_BROKER_URL,
+            "result_backend": settings.HUB_BROKER_URL,
+            "broker_transport_options": {
+                "visibility_timeout": visibility,
+                "unacked_restore_interval": max(1, min(10, visibility // 4)),
+                "unacked_restore_throttle": 1,
+            },
+        }
     # kombu's filesystem transport: a directory of message files, no server to run.
     queue_dir = settings.HUB_DATA_DIR / "broker" / "queue"
     processed_dir = settings.HUB_DATA_DIR / "broker" / "processed"
@@ -23,7 +37,7 @@ def _broker_options() -> dict:
     for folder in (queue_dir, processed_dir, results_dir, control_dir):
         folder.mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": f"{transport.ALIAS}://",
         "broker_transport_options": {
             "data_folder_in": str(queue_dir),
             "data_folder_out": str(queue_dir),
@@ -44,6 +58,8 @@ app.conf.update(
     result_expires=3600,
     broker_connection_retry_on_startup=True,
     timezone="UTC",
+    # JSON logs: let Django's LOGGING format the worker's lines too.
+    worker_hijack_root_logger=settings.HUB_LOG_FORMAT != "json",
     **_broker_options(),
 )
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)

@@ -3,7 +3,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +17,14 @@ class BlobMismatch(BadRequest):
     code = "BlobMismatch"
 
 
+def check_digest(oid: str, actual: str, written: int, size: int | None) -> None:
+    """Raises BlobMismatch unless `written` bytes hashing to `actual` are object `oid`."""
+    if size is not None and written != size:
+        raise BlobMismatch(f"Object {oid} should be {size} bytes; received {written}")
+    if actual != oid:
+        raise BlobMismatch(f"Object content hashes to {actual}, not {oid}")
+
+
 def validate_oid(oid: str) -> str:
     if not isinstance(oid, str) or not _OID_RE.fullmatch(oid):
         raise BadRequest(
@@ -27,6 +35,9 @@ def validate_oid(oid: str) -> str:
 
 class LocalBlobStore:
     """Blobs as files `ab/cd/<sha256>` under one directory; writes are verified, then renamed."""
+
+    # Transfers go through the hub's own signed routes (sendfile on the way out).
+    direct = False
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -48,6 +59,12 @@ class LocalBlobStore:
     def open(self, oid: str) -> BinaryIO:
         return self.path(oid).open("rb")
 
+    def oids(self) -> Iterator[tuple[str, int]]:
+        """Every stored object as (oid, size)."""
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if _OID_RE.fullmatch(path.name):
+                yield path.name, path.stat().st_size
+
     def put(self, oid: str, chunks: Iterable[bytes], *, size: int | None = None) -> int:
         """Streams `chunks` to the store; keeps them only if their sha256 (and size) match."""
         validate_oid(oid)
@@ -61,7 +78,7 @@ class LocalBlobStore:
                     digest.update(chunk)
                     handle.write(chunk)
                     written += len(chunk)
-            self._check(oid, digest.hexdigest(), written, size)
+            check_digest(oid, digest.hexdigest(), written, size)
             final = self.path(oid)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_name, final)
@@ -69,13 +86,6 @@ class LocalBlobStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return written
-
-    @staticmethod
-    def _check(oid: str, actual: str, written: int, size: int | None) -> None:
-        if size is not None and written != size:
-            raise BlobMismatch(f"Object {oid} should be {size} bytes; received {written}")
-        if actual != oid:
-            raise BlobMismatch(f"Object content hashes to {actual}, not {oid}")
 
     # -- multipart uploads: parts are staged, then joined and verified as one object ----
 

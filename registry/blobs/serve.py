@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 
 from registry.blobs import blob_store
 from registry.errors import RangeNotSatisfiable
@@ -90,7 +90,18 @@ def content_disposition(filename: str) -> str:
 def blob_response(
     request: HttpRequest, oid: str, size: int, *, headers: dict[str, str], filename: str
 ) -> HttpResponse:
-    """HEAD or GET of a stored blob, whole or a range, never read into memory."""
+    """HEAD or GET of a stored blob, whole or a range, never read into memory.
+
+    From a bucket, a 302 to a presigned URL: the client reads the file's metadata from the
+    redirect itself (it is cross-origin), and sends its Range on to the bucket.
+    """
+    store = blob_store()
+    if store.direct:
+        url = store.download_url(oid, disposition=content_disposition(filename))
+        response = HttpResponseRedirect(url)
+        for key, value in headers.items():
+            response[key] = value
+        return response
     span = RangeRequest.parse(request, size)
     all_headers = {
         **headers,

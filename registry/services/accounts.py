@@ -1,6 +1,6 @@
 from django.db import IntegrityError, transaction
 
-from registry.errors import Conflict, InvalidName, NotFound
+from registry.errors import BadRequest, Conflict, InvalidName, NotFound
 from registry.models import Membership, Namespace, Organization, Role, User
 from registry.names import validate_namespace
 
@@ -82,3 +82,16 @@ def admin_bootstrap() -> tuple[str, str] | None:
         admin = user_create(name="admin", password=password, is_admin=True)
         _, token = token_create(user=admin, name="bootstrap", role="write")
     return password, token
+
+
+def member_remove(*, org: Organization, username: str) -> None:
+    """Removes a member; the last admin stays, so an org is never left unmanageable."""
+    with transaction.atomic():
+        memberships = Membership.objects.select_for_update().filter(org=org)
+        target = memberships.filter(user__username__iexact=username).first()
+        if target is None:
+            raise NotFound(f"'{username}' is not a member of {org.name}")
+        admins = [m for m in memberships if m.role == Role.ADMIN]
+        if target.role == Role.ADMIN and len(admins) == 1:
+            raise BadRequest("An organization keeps at least one admin")
+        target.delete()

@@ -147,6 +147,22 @@ def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
     Runs after every change to main, whoever made it (API commit, push, merge); the row is
     a cache of git, rebuilt the same way by `manage.py reindex`.
     """
+    fields, tags = repo_index(repo=repo, git=git)
+    with transaction.atomic():
+        Repo.objects.filter(pk=repo.pk).update(**fields)
+        RepoTag.objects.filter(repo=repo).exclude(tag__in=tags).delete()
+        existing = set(RepoTag.objects.filter(repo=repo).values_list("tag", flat=True))
+        RepoTag.objects.bulk_create([RepoTag(repo=repo, tag=t) for t in tags if t not in existing])
+    for name, value in fields.items():
+        setattr(repo, name, value)
+    # Local import: the inference app builds on registry.
+    from inference.services import widget_refresh_enqueue
+
+    widget_refresh_enqueue(repo)
+
+
+def repo_index(*, repo: Repo, git: GitRepo) -> tuple[dict, list[str]]:
+    """What the row caches of git (its fields and tags), as `repo_refresh` writes it."""
     sha = git.ref_target("refs/heads/main") or ""
     card = card_at(git=git, sha=sha) if sha else {}
     modified = git.commit_info(sha).date if sha else repo.created_at
@@ -157,14 +173,7 @@ def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
         "library_name": _short(card.get("library_name")),
         "last_modified": modified,
     }
-    tags = [tag[:200] for tag in search_tags(card, repo_type=repo.type)]
-    with transaction.atomic():
-        Repo.objects.filter(pk=repo.pk).update(**fields)
-        RepoTag.objects.filter(repo=repo).exclude(tag__in=tags).delete()
-        existing = set(RepoTag.objects.filter(repo=repo).values_list("tag", flat=True))
-        RepoTag.objects.bulk_create([RepoTag(repo=repo, tag=t) for t in tags if t not in existing])
-    for name, value in fields.items():
-        setattr(repo, name, value)
+    return fields, [tag[:200] for tag in search_tags(card, repo_type=repo.type)]
 
 
 def _short(value) -> str:

@@ -66,8 +66,7 @@ class Command(BaseCommand):
             "600",
             "--graceful-timeout",
             "10",
-            "--access-logfile",
-            "-",
+            # No gunicorn access log: RequestLogMiddleware logs each request (JSON or text).
         ]
 
     @staticmethod

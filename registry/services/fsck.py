@@ -1,0 +1,116 @@
+"""Does the hub agree with itself? Git refs and objects, LFS objects and links, the index."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from registry.blobs import blob_store
+from registry.gitstore import GitRepo, repo_dir
+from registry.gitstore.fsck import (
+    GitCheckFailed,
+    broken_refs,
+    connectivity_problems,
+    reachable_pointers,
+    stored_repo_ids,
+)
+from registry.models import LfsObject, Repo, RepoTag
+from registry.services.commits import lfs_link
+from registry.services.repos import repo_index, repo_refresh
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject: str  # "model:alice/bert", or a path for what has no row
+    problem: str
+    repaired: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.problem}{' (repaired)' if self.repaired else ''}"
+
+
+def hub_fsck(*, repair: bool) -> list[Finding]:
+    """Checks every repo; with `repair`, fixes what can be fixed without losing data.
+
+    Repairs: re-run repo_refresh on a stale index, relink stored objects that a repo's
+    pointers name, and remove rows whose git repository is gone.
+    """
+    sizes: dict[str, int | None] = {}  # one storage lookup per object for the whole run
+    findings = []
+    for repo in Repo.objects.select_related("namespace").order_by("pk"):
+        findings += _repo_fsck(repo, repair=repair, sizes=sizes)
+    known = {str(sid) for sid in Repo.objects.values_list("storage_id", flat=True)}
+    for storage_id in sorted(stored_repo_ids() - known):
+        # Could be a repo being created this instant; never removed automatically.
+        problem = "git repository without a row in the database (left alone)"
+        findings.append(Finding(str(repo_dir(storage_id)), problem))
+    return findings
+
+
+def _repo_fsck(repo: Repo, *, repair: bool, sizes: dict[str, int | None]) -> list[Finding]:
+    subject = str(repo)
+    if not repo_dir(repo.storage_id).is_dir():
+        if repair:
+            repo.delete()
+            return [Finding(subject, "git repository is missing; removed the row", True)]
+        return [Finding(subject, "git repository is missing (--repair removes the row)")]
+    git = GitRepo(repo.storage_id)
+    findings = [Finding(subject, f"ref {problem}") for problem in broken_refs(git)]
+    if findings:
+        return [*findings, Finding(subject, "further checks skipped until the refs are fixed")]
+    findings += [Finding(subject, f"git fsck: {line}") for line in connectivity_problems(git)]
+    try:
+        findings += _lfs_findings(repo, git, repair=repair, sizes=sizes)
+    except GitCheckFailed as exc:
+        findings.append(Finding(subject, str(exc)))
+    return findings + _index_findings(repo, git, repair=repair)
+
+
+def _lfs_findings(repo: Repo, git: GitRepo, *, repair: bool,
+                  sizes: dict[str, int | None]) -> list[Finding]:  # fmt: skip
+    """Each pointer reachable from a ref names a stored object of its size, linked to the repo."""
+    subject, findings = str(repo), []
+    links = dict(LfsObject.objects.filter(repo=repo).values_list("oid", "size"))
+    for oid, size in sorted({(p.oid, p.size) for p in reachable_pointers(git)}):
+        if oid not in sizes:
+            sizes[oid] = blob_store().size(oid)
+        stored = sizes[oid]
+        if stored != size:
+            state = "missing from storage" if stored is None else f"{stored} bytes in storage"
+            findings.append(Finding(subject, f"LFS object {oid} ({size} bytes) is {state}"))
+        elif links.get(oid) != size:
+            findings.append(_relink(repo, oid, size, repair=repair))
+    return findings
+
+
+def _relink(repo: Repo, oid: str, size: int, *, repair: bool) -> Finding:
+    """Relinks a stored object a pointer names, unless that would open another's private bytes.
+
+    Pointers can be committed as plain files by anyone who knows a hash, so an object only
+    linked to private repos of other namespaces stays unlinked: its bytes were never shown
+    to be this repo's.
+    """
+    subject = str(repo)
+    problem = f"LFS object {oid} is stored but not linked to the repo"
+    others = LfsObject.objects.filter(oid=oid).exclude(repo=repo)
+    open_elsewhere = others.filter(Q(repo__private=False) | Q(repo__namespace=repo.namespace))
+    if others.exists() and not open_elsewhere.exists():
+        return Finding(subject, f"{problem}; only private repos elsewhere hold it (left alone)")
+    if not repair or LfsObject.objects.filter(repo=repo, oid=oid).exclude(size=size).exists():
+        return Finding(subject, f"{problem} (--repair links it)")
+    lfs_link(repo=repo, oid=oid, size=size)
+    return Finding(subject, f"{problem}; linked it", True)
+
+
+def _index_findings(repo: Repo, git: GitRepo, *, repair: bool) -> list[Finding]:
+    """The row's cached card, tags and head agree with what repo_refresh computes from git."""
+    fields, tags = repo_index(repo=repo, git=git)
+    wrong = [name for name, value in fields.items() if getattr(repo, name) != value]
+    if set(RepoTag.objects.filter(repo=repo).values_list("tag", flat=True)) != set(tags):
+        wrong.append("tags")
+    if not wrong:
+        return []
+    problem = f"the index disagrees with git on {', '.join(wrong)}"
+    if not repair:
+        return [Finding(str(repo), f"{problem} (--repair re-reads it)")]
+    repo_refresh(repo=repo, git=git)
+    return [Finding(str(repo), f"{problem}; re-read it from git", True)]

@@ -1,0 +1,58 @@
+"""The way from the web to the workers for LFS uploads to a bucket: verify, and wait for it.
+
+The web process never reads an object: a worker streams the staged bytes through sha256
+(acks_late, so a worker that dies mid-way leaves the task to another) while the client's
+verify request waits for the answer.
+"""
+
+import threading
+import time
+
+from celery import states
+from kombu.exceptions import OperationalError
+
+from registry import errors
+from workers.celery import app
+
+# A worker hashes well over this rate even on a busy machine; past the deadline the client
+# gets a 503 and asks again (huggingface_hub retries verify on 503).
+_BASE_SECONDS = 60
+_BYTES_PER_SECOND = 20 * 1024 * 1024
+
+
+def staged_upload_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> None:
+    """Has a worker verify staged upload `upload` as object `oid` and link it; waits.
+
+    Raises the HubError the worker reports (wrong bytes, nothing received), or
+    ServiceUnavailable when no worker answered in time.
+    """
+    from workers.tasks.lfs import lfs_adopt
+
+    task_id = f"lfs-adopt-{upload}"
+    try:
+        lfs_adopt.apply_async(args=[repo_pk, oid, size, upload], task_id=task_id)
+    except OperationalError as exc:
+        raise errors.ServiceUnavailable(f"The task broker is unreachable: {exc}") from None
+    try:
+        answer = _wait(task_id, timeout=_BASE_SECONDS + size / _BYTES_PER_SECOND)
+    finally:
+        app.backend.forget(task_id)
+    if answer["status"] != 200:
+        error = errors.HubError(answer["error"])
+        error.status, error.code = answer["status"], answer["code"]
+        raise error
+
+
+def _wait(task_id: str, *, timeout: float) -> dict:
+    deadline, pause = time.monotonic() + timeout, 0.005
+    while True:
+        meta = app.backend.get_task_meta(task_id, cache=False)
+        if meta["status"] == states.SUCCESS:
+            return meta["result"]
+        if meta["status"] in states.PROPAGATE_STATES:
+            raise errors.ServiceUnavailable(f"Verifying the upload failed: {meta['result']}")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise errors.ServiceUnavailable("The upload is still being verified; retry")
+        threading.Event().wait(min(pause, remaining))
+        pause = min(pause * 1.5, 0.1)
