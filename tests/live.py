@@ -5,8 +5,8 @@ run, a fresh PostgreSQL database and Redis database number on the production run
 """
 
 import itertools
-import random
 import os
+import random
 import signal
 import socket
 import subprocess
