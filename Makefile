@@ -9,16 +9,16 @@ PORT ?= 8000
 
 .PHONY: run test lint system-deps
 
+# The hub with its inference and evaluation workers. torch goes first, pinned, so the CPU
+# build is the one that lands (a bare `torch` requirement would pull a multi-GB CUDA build).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[inference,evaluation]'
 	touch $(STAMP)
 
-# The suite drives transformers; torch goes first, pinned, so the CPU build is the one
-# that lands (a bare `torch` requirement would pull a multi-GB CUDA build).
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(TEST_STAMP)
 
@@ -30,6 +30,8 @@ run: $(STAMP)
 system-deps:
 	@command -v git >/dev/null || (apt-get update -q && apt-get install -y -q git)
 	@command -v git-lfs >/dev/null || (apt-get update -q && apt-get install -y -q git-lfs)
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+	@command -v nginx >/dev/null || (apt-get update -q && apt-get install -y -q nginx)
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .

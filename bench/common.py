@@ -30,9 +30,12 @@ def parser(description: str) -> argparse.ArgumentParser:
 
 
 @contextmanager
-def live_hub(workdir: Path) -> Iterator[LiveHub]:
-    """A fresh `manage.py serve` on the embedded default, with user alice and her write token."""
-    hub = LiveHub(workdir / "hub").start()
+def live_hub(workdir: Path, **env: str) -> Iterator[LiveHub]:
+    """A fresh `manage.py serve` on the embedded default, with user alice and her write token.
+
+    `env` sets HUB_* variables of that hub (e.g. HUB_WEB_WORKERS).
+    """
+    hub = LiveHub(workdir / "hub", **env).start()
     try:
         hub.manage("createuser", "alice", "--password", "bench-password-1")
         hub.token = hub.manage("createtoken", "alice").stdout.strip()

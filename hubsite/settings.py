@@ -1,5 +1,6 @@
 """Minihub settings: every value comes from a HUB_* environment variable (see .env.example)."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from hubsite.env import (
     env_dir,
     env_int,
     env_list,
+    env_str,
     env_url,
     secret_key,
 )
@@ -49,7 +51,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(HUB_DATA_DIR / "test.sqlite3")}
+    # A file per test process: concurrent test runs on one data directory never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(HUB_DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 
 HUB_BROKER_URL = env_url(
     "HUB_BROKER_URL", "filesystem://", schemes={"filesystem", "redis", "rediss"}
@@ -65,6 +68,83 @@ HUB_LFS_MULTIPART_THRESHOLD = env_int("HUB_LFS_MULTIPART_THRESHOLD", 5 * 1024**3
 HUB_LFS_MULTIPART_CHUNK_SIZE = env_int("HUB_LFS_MULTIPART_CHUNK_SIZE", 64 * 1024**2, minimum=1)
 # Lifetime of signed LFS upload and download links.
 HUB_LFS_LINK_SECONDS = env_int("HUB_LFS_LINK_SECONDS", 3600, minimum=60)
+# Whether anyone may create an account at /join; off by default (operators add users).
+HUB_SIGNUP = env_bool("HUB_SIGNUP", False)
+
+# Hosted inference (read by the web processes and the inference workers).
+# Memory each worker process may fill with loaded models; least recently used go first.
+HUB_INFERENCE_MEMORY_MB = env_int("HUB_INFERENCE_MEMORY_MB", 2048, minimum=1)
+# Seconds a request may wait for its answer (and, with wait_for_model, as long again for
+# its model to load).
+HUB_INFERENCE_TIMEOUT = env_int("HUB_INFERENCE_TIMEOUT", 60, minimum=1)
+# Largest request body (text inputs, or an image) the Inference API accepts.
+HUB_INFERENCE_MAX_INPUT_BYTES = env_int("HUB_INFERENCE_MAX_INPUT_BYTES", 4 * 1024**2, minimum=1024)
+# Most tokens one text-generation, summarization or translation request may ask for.
+HUB_INFERENCE_MAX_NEW_TOKENS = env_int("HUB_INFERENCE_MAX_NEW_TOKENS", 512, minimum=1)
+# Load pickled weights (pytorch_model.bin): unpickling can run code, so off by default.
+HUB_INFERENCE_ALLOW_PICKLE = env_bool("HUB_INFERENCE_ALLOW_PICKLE", False)
+
+# Evaluation jobs (the `eval` queue). Examples per model call; seconds without a heartbeat
+# before a running job counts as abandoned (queued again once, then failed); and the hard
+# time limit of one job.
+HUB_EVAL_BATCH_SIZE = env_int("HUB_EVAL_BATCH_SIZE", 32, minimum=1)
+HUB_EVAL_STALE_SECONDS = env_int("HUB_EVAL_STALE_SECONDS", 60, minimum=6)
+HUB_EVAL_TIME_LIMIT = env_int("HUB_EVAL_TIME_LIMIT", 6 * 3600, minimum=60)
+# torch threads of a process while it runs an evaluation job (then back to
+# HUB_INFERENCE_THREADS): a job is one long batch, and by default it may use every core.
+HUB_EVAL_THREADS = env_int("HUB_EVAL_THREADS", os.cpu_count() or 1, minimum=1)
+# torch threads per worker process (a worker runs HUB_WORKER_CONCURRENCY processes).
+HUB_INFERENCE_THREADS = env_int("HUB_INFERENCE_THREADS", 1, minimum=1)
+
+# LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
+# under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance
+# role) applies. Clients fetch and upload through presigned URLs of
+# HUB_S3_PUBLIC_ENDPOINT_URL, which must be another origin than the hub's (the client reads
+# a file's metadata from the redirect to it only when it is cross-origin).
+HUB_S3_BUCKET = env_str("HUB_S3_BUCKET") or None
+HUB_S3_ENDPOINT_URL = env_url("HUB_S3_ENDPOINT_URL", None, schemes={"http", "https"})
+HUB_S3_PUBLIC_ENDPOINT_URL = env_url(
+    "HUB_S3_PUBLIC_ENDPOINT_URL", HUB_S3_ENDPOINT_URL, schemes={"http", "https"}
+)
+HUB_S3_ACCESS_KEY_ID = env_str("HUB_S3_ACCESS_KEY_ID") or None
+HUB_S3_SECRET_ACCESS_KEY = env_str("HUB_S3_SECRET_ACCESS_KEY") or None
+HUB_S3_REGION = env_str("HUB_S3_REGION") or "us-east-1"
+if HUB_S3_BUCKET and HUB_LFS_MULTIPART_CHUNK_SIZE < 5 * 1024**2:
+    raise ImproperlyConfigured("HUB_LFS_MULTIPART_CHUNK_SIZE must be at least 5 MiB with S3")
+if HUB_S3_BUCKET and HUB_LFS_MULTIPART_THRESHOLD > 5 * 1024**3:
+    raise ImproperlyConfigured("HUB_LFS_MULTIPART_THRESHOLD must be at most 5 GiB with S3")
+
+# Limits. Request bodies (commit payloads, git pushes) and LFS objects; 0 turns a rate
+# limit or the quota off. Rate limits count /api/ requests per token, or per client address
+# without one, in fixed windows of HUB_RATE_LIMIT_WINDOW_SECONDS (the per-minute figures
+# are scaled to the window).
+HUB_MAX_REQUEST_BYTES = env_int("HUB_MAX_REQUEST_BYTES", 2 * 1024**3, minimum=1024)
+HUB_MAX_OBJECT_BYTES = env_int("HUB_MAX_OBJECT_BYTES", 50 * 1024**3, minimum=1)
+HUB_RATE_LIMIT_PER_MINUTE = env_int("HUB_RATE_LIMIT_PER_MINUTE", 0)
+HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE = env_int("HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE", 0)
+HUB_RATE_LIMIT_WINDOW_SECONDS = env_int("HUB_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
+# LFS bytes the repos of one user or organization may reference.
+HUB_STORAGE_QUOTA_BYTES = env_int("HUB_STORAGE_QUOTA_BYTES", 0)
+# Seconds before Redis hands a task taken by a worker that died to another worker. Keep it
+# above the longest task: a task still running then is handed out twice.
+HUB_BROKER_VISIBILITY_TIMEOUT = env_int("HUB_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+
+# Rate-limit counters: Redis beside the broker in production, a database table otherwise.
+if HUB_BROKER_URL.startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": HUB_BROKER_URL,
+            "KEY_PREFIX": "minihub",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "minihub_cache",
+        }
+    }
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -74,20 +154,28 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "registry",
+    "inference",
+    "evaluation",
 ]
 
 MIDDLEWARE = [
     "registry.api.middleware.RequestIdMiddleware",
+    "registry.api.accesslog.RequestLogMiddleware",
+    "registry.api.limits.BodySizeLimitMiddleware",
     "registry.api.middleware.DatasetsServerMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "registry.api.middleware.TokenAuthMiddleware",
+    "registry.api.limits.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registry.api.middleware.HubErrorMiddleware",
+    # Last, so it sees a page's errors first: pages answer HTML, the API keeps its JSON.
+    "registry.web.middleware.WebPageMiddleware",
 ]
 
 ROOT_URLCONF = "hubsite.urls"
@@ -109,6 +197,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "registry.web.context.hub",
             ],
         },
     },
@@ -126,12 +215,21 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = HUB_DATA_DIR / "static"
+# WhiteNoise serves registry/static straight from the app directory (read once at start-up),
+# so there is no collectstatic step and no STATIC_ROOT to keep in sync.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_SECURE = env_bool("HUB_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# HTTPS. All off by default so the embedded hub works over plain http; see docs/operations.md.
+SECURE_SSL_REDIRECT = env_bool("HUB_HTTPS_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # probed over plain http inside the network
+SECURE_HSTS_SECONDS = env_int("HUB_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HUB_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HUB_HSTS_PRELOAD", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["registry.api.auth.HubAuthentication"],
@@ -141,10 +239,17 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# `json`: one JSON object per line (requests carry request_id, method, path, status,
+# duration_ms and user), for log shippers; `text` for people.
+HUB_LOG_FORMAT = env_choice("HUB_LOG_FORMAT", "text", choices={"TEXT", "JSON"}).lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "hubsite.logformat.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": HUB_LOG_FORMAT}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("HUB_LOG_LEVEL", "INFO", choices={"DEBUG", "INFO", "WARNING", "ERROR"}),

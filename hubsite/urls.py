@@ -21,6 +21,8 @@ urlpatterns = [
     re_path(rf"{GIT}/(?P<service>git-upload-pack|git-receive-pack)$", git.rpc),
     re_path(rf"^{WEB_REPO}/resolve/(?P<rest>(?s:.+))$", files.resolve),
     # Pages come last: their patterns (/<owner>/<name>/...) would shadow the routes above.
+    path("", include("inference.urls")),
+    path("", include("evaluation.urls")),
     path("", include("registry.web.urls")),
 ]
 

@@ -1,3 +1,6 @@
+from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
+from workers.tasks.inference import answer_inference, compute_widget_examples
+from workers.tasks.lfs import lfs_adopt
 
-__all__ = ["ping"]
+__all__ = ["answer_inference", "compute_widget_examples", "lfs_adopt", "ping", "run_evaluation"]
