@@ -155,10 +155,12 @@ def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
         RepoTag.objects.bulk_create([RepoTag(repo=repo, tag=t) for t in tags if t not in existing])
     for name, value in fields.items():
         setattr(repo, name, value)
-    # Local import: the inference app builds on registry.
+    # Local imports: the inference and evaluation apps build on registry.
+    from evaluation.services import on_repo_changed
     from inference.services import widget_refresh_enqueue
 
     widget_refresh_enqueue(repo)
+    on_repo_changed(repo)
 
 
 def repo_index(*, repo: Repo, git: GitRepo) -> tuple[dict, list[str]]:

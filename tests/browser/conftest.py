@@ -4,21 +4,13 @@ either is the slow part, and CI runs the suite twice on two cores."""
 import json
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.live import ROOT, LiveHub
 
 SCREENSHOTS = ROOT / ".test-data" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 _ACCOUNTS = """
 import json
@@ -38,16 +30,6 @@ def hub(tmp_path_factory):
     live.tokens = json.loads(live.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.contract.conftest import wire
 from tests.contract.test_inference import WAIT, push
@@ -12,8 +12,6 @@ from tests.live import wait_until
 
 pytestmark = pytest.mark.live
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 CARD = {
     "pipeline_tag": "text-classification",
     "widget": [{"text": "i love this movie", "example_title": "Happy"}, {"text": "so boring"}],
@@ -24,15 +22,6 @@ from registry.models import Repo
 namespace, name = {repo_id!r}.split("/")
 widget_refresh_enqueue(Repo.objects.get(type="model", namespace__name=namespace, name=name))
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)  # fmt: skip
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

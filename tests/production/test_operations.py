@@ -10,7 +10,7 @@ import sys
 import httpx2 as httpx
 import pytest
 
-from tests.live import ROOT
+from tests.live import ROOT, wait_until
 from tests.production.conftest import start_hub
 
 PRODUCTION = {
@@ -94,8 +94,12 @@ def test_every_request_is_one_json_log_line_with_who_what_and_how_long(hub):
             },
         )
 
-    lines = [json.loads(line) for line in hub.output[seen:] if line.startswith("{")]
-    [entry] = [line for line in lines if line.get("request_id") == "ops-log-1"]
+    def logged() -> list[dict]:
+        # serve's output reaches the test through a reader thread: wait for the line.
+        lines = [json.loads(line) for line in hub.output[seen:] if line.startswith("{")]
+        return [line for line in lines if line.get("request_id") == "ops-log-1"]
+
+    [entry] = wait_until(logged, timeout=30, message="the request's log line")
     assert entry["logger"] == "minihub.request"
     assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/api/whoami-v2", 200)
     assert entry["user"] == "alice"

@@ -65,9 +65,12 @@ def like(request: HttpRequest, namespace: str, name: str, prefix: str | None = N
 
 def evaluation(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
     repo = route_repo(request, prefix, namespace, name)
-    return render(
-        request, "repo/evaluation.html", {"header": repo_header(request, repo, tab="evaluation")}
-    )
+    # Local import: the evaluation app builds on registry.
+    from evaluation.selectors import model_results
+
+    context = {"header": repo_header(request, repo, tab="evaluation")}
+    context.update(model_results(user=request.user, repo=repo))
+    return render(request, "repo/evaluation.html", context)
 
 
 def new_repo(request: HttpRequest) -> HttpResponse:
