@@ -4,7 +4,6 @@ Each hub gets a data directory and a database of its own: a SQLite file on the e
 run, a fresh PostgreSQL database and Redis database number on the production run.
 """
 
-import itertools
 import os
 import random
 import signal
@@ -21,9 +20,10 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-# Redis databases 1-15, starting at a random one: hubs of concurrent test processes (a
-# developer running two suites) rarely share a queue; CI runs one suite at a time.
-_redis_db = itertools.cycle(random.sample(range(1, 16), 15))
+# Redis databases 1-15, each lent to one live hub at a time: hubs that shared one would
+# take each other's tasks and rate-limit counters. Shuffled, so two test processes on one
+# machine rarely collide; CI runs one suite at a time.
+_free_redis_dbs = random.sample(range(1, 16), 15)
 
 
 def production_backends() -> bool:
@@ -54,12 +54,16 @@ class LiveHub:
         self.env = {**os.environ, "HUB_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         self.env.pop("HUB_PUBLIC_URL", None)
         self._pg_name = None
+        self._redis_db = None
         if production_backends():
             base = os.environ["HUB_DATABASE_URL"].rsplit("/", 1)[0]
             self._pg_name = f"minihub_live_{uuid.uuid4().hex[:10]}"
             self._pg_admin(f'CREATE DATABASE "{self._pg_name}"')
             self.env["HUB_DATABASE_URL"] = f"{base}/{self._pg_name}"
-            broker = f"redis://127.0.0.1:6379/{next(_redis_db)}"
+            if not _free_redis_dbs:
+                raise RuntimeError("more than 15 live hubs at once: no free Redis database")
+            self._redis_db = _free_redis_dbs.pop()
+            broker = f"redis://127.0.0.1:6379/{self._redis_db}"
             redis.Redis.from_url(broker).flushdb()
             self.env["HUB_BROKER_URL"] = broker
         else:
@@ -113,4 +117,7 @@ class LiveHub:
         code = self.stop_process() if self.process else 0
         if self._pg_name:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+        if self._redis_db is not None:
+            _free_redis_dbs.append(self._redis_db)
+            self._redis_db = None
         return code

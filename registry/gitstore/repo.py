@@ -19,6 +19,9 @@ from registry.gitstore.edit import TreeEdit
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 
 ZERO_OID = "0" * 40
+# A git ref lock older than this, met while holding the repo's write lock, is left over
+# from a killed process.
+STALE_REF_LOCK_SECONDS = 5
 _HEX_RE = re.compile(r"^[0-9a-f]{4,40}$")
 _BLOB = pygit2.enums.FileMode.BLOB
 _TREE = pygit2.enums.FileMode.TREE
@@ -118,11 +121,33 @@ class GitRepo:
             args += ["-d", ref, old]
         else:
             args += [ref, new, old]
-        result = subprocess.run(
-            args, cwd=self.path, capture_output=True, text=True, env=_GIT_ENV, check=False
-        )
+        result = self._run_update_ref(args)
+        if result.returncode != 0 and self._clear_stale_lock(ref):
+            result = self._run_update_ref(args)
         if result.returncode != 0:
             raise RefConflict(result.stderr.strip())
+
+    def _run_update_ref(self, args: list[str]) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            args, cwd=self.path, capture_output=True, text=True, env=_GIT_ENV, check=False
+        )
+
+    def _clear_stale_lock(self, ref: str) -> bool:
+        """Removes `<ref>.lock` left by a process killed mid-update; True if one was removed.
+
+        Callers hold the repo's write lock, under which pushes move refs too, so no live
+        writer can own the file; the age check is a second guard. Without this, one killed
+        web process would block the branch for good.
+        """
+        lock = self.path / f"{ref}.lock"
+        try:
+            age = time.time() - lock.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        if age < STALE_REF_LOCK_SECONDS:
+            return False
+        lock.unlink(missing_ok=True)
+        return True
 
     # -- reads ------------------------------------------------------------------------
 
