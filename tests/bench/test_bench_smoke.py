@@ -13,12 +13,12 @@ from tests.live import ROOT
 
 pytestmark = pytest.mark.live
 
-BENCHMARKS = ("download", "upload", "commit")
+BENCHMARKS = ("download", "upload", "commit", "git_clone", "git_push")
 
 
 @pytest.fixture(scope="module")
 def smoke_runs() -> dict[str, tuple[str, int]]:
-    """All three at once: most of each run is a hub starting and stopping."""
+    """All at once: most of each run is a hub starting and stopping."""
     running = {
         name: subprocess.Popen(
             [sys.executable, "-m", f"bench.{name}", "--smoke"],
