@@ -32,17 +32,27 @@ system-deps:
 	@command -v git-lfs >/dev/null || (apt-get update -q && apt-get install -y -q git-lfs)
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 	@command -v nginx >/dev/null || (apt-get update -q && apt-get install -y -q nginx)
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
 # The suite runs twice: on the embedded default (SQLite, filesystem broker) and on
-# PostgreSQL + Redis, each with a data directory of its own.
+# PostgreSQL + Redis, each with a data directory, databases and Redis numbers of its own,
+# so the two passes run side by side (each prints its report when it ends). The
+# benchmarks' smoke tests run once, in the first pass: they check the scripts, not the
+# database.
 test: $(TEST_STAMP) system-deps lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-production
+
+.PHONY: test-embedded test-production
+test-embedded: $(TEST_STAMP) system-deps
 	HUB_DATA_DIR=$(CURDIR)/.test-data/embedded HUB_DATABASE_URL= HUB_BROKER_URL= \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+test-production: $(TEST_STAMP) system-deps
 	HUB_DATA_DIR=$(CURDIR)/.test-data/production \
 		HUB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/minihub \
 		HUB_BROKER_URL=redis://127.0.0.1:6379/0 \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest --ignore=tests/bench $(PYTEST_ARGS)

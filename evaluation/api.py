@@ -12,7 +12,12 @@ from evaluation.errors import InvalidEvaluation
 from evaluation.models import EvaluationJob, Leaderboard
 from evaluation.selectors import Row
 from evaluation.services.jobs import job_cancel, job_rerun, job_submit
-from evaluation.services.leaderboards import leaderboard_create, leaderboard_submit
+from evaluation.services.leaderboards import (
+    leaderboard_create,
+    leaderboard_delete,
+    leaderboard_submit,
+    leaderboard_update,
+)
 from evaluation.services.proposals import job_path, result_propose
 from registry.api.common import base_url, caller, repo_url
 from registry.models import Repo
@@ -235,6 +240,28 @@ class LeaderboardView(APIView):
         return Response(
             {**board_summary(request, board), "rows": [row_json(request, row) for row in rows]}
         )
+
+    def patch(
+        self, request: Request, namespace: str, dataset: str, slug: str, fmt=None
+    ) -> Response:
+        """Changes `title`, `description`, `main_metric` or `auto_propose` (dataset writers)."""
+        board = selectors.leaderboard_get_visible(
+            user=request.user, namespace=namespace, dataset=dataset, slug=slug
+        )
+        user, token = caller(request)
+        board = leaderboard_update(user=user, token=token, board=board, changes=_body(request))
+        return Response(board_summary(request, board))
+
+    def delete(
+        self, request: Request, namespace: str, dataset: str, slug: str, fmt=None
+    ) -> Response:
+        """Removes the leaderboard; the evaluation jobs and their results stay."""
+        board = selectors.leaderboard_get_visible(
+            user=request.user, namespace=namespace, dataset=dataset, slug=slug
+        )
+        user, token = caller(request)
+        leaderboard_delete(user=user, token=token, board=board)
+        return Response(status=204)
 
 
 def leaderboard_csv(board: Leaderboard, rows: list[Row]) -> HttpResponse:

@@ -109,3 +109,20 @@ class SubmitForm(forms.Form):
         max_length=255,
         help_text="A branch is followed; a commit id is pinned.",
     )
+
+
+class LeaderboardSettingsForm(forms.Form):
+    """What can change once a board has results: how it reads and how it ranks."""
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    main_metric = forms.ChoiceField(choices=[], help_text="The column that ranks the models.")
+    auto_propose = forms.BooleanField(
+        required=False, help_text="Open a pull request with each new verified result."
+    )
+
+    def __init__(self, *args, metrics: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_metric"].choices = [(name, name) for name in metrics]

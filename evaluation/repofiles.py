@@ -7,8 +7,8 @@ import struct
 
 from django.core.cache import cache
 
-from registry.blobs import blob_store
 from registry.gitstore import Entry, GitRepo
+from registry.services.objects import object_open
 
 DATA_SUFFIXES = (".parquet", ".csv", ".tsv", ".json", ".jsonl", ".arrow")
 # A safetensors file starts with the length of its JSON header (u64, little-endian).
@@ -76,7 +76,7 @@ def _header(git: GitRepo, entry: Entry) -> dict | None:
         data = git.read_blob(entry.oid)
         return _parse_header(data[:8], lambda n: data[8 : 8 + n])
     try:
-        with blob_store().open(entry.lfs.oid) as handle:
+        with object_open(oid=entry.lfs.oid, size=entry.lfs.size) as handle:
             return _parse_header(handle.read(8), handle.read)
     except OSError:
         return None

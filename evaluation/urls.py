@@ -20,6 +20,7 @@ pages = [
     path("leaderboards/new", views.leaderboard_new, name="leaderboard-new"),
     re_path(rf"^leaderboards/{BOARD}$", views.leaderboard_page, name="leaderboard"),
     re_path(rf"^leaderboards/{BOARD}/submit$", views.leaderboard_submit_page),
+    re_path(rf"^leaderboards/{BOARD}/(?P<action>settings|delete)$", views.leaderboard_manage),
     re_path(
         r"^(?:(?P<prefix>datasets)/)?(?!(?:api|lfs|leaderboards|evaluations)/)"
         r"(?P<namespace>[^/]+)/(?P<name>[^/]+)/evaluations$",

@@ -6,11 +6,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from evaluation import plots, selectors
-from evaluation.forms import JobForm, LeaderboardForm, SubmitForm
+from evaluation.forms import JobForm, LeaderboardForm, LeaderboardSettingsForm, SubmitForm
 from evaluation.models import Leaderboard
 from evaluation.selectors import Row
 from evaluation.services.jobs import job_cancel, job_rerun, job_submit
-from evaluation.services.leaderboards import leaderboard_create, leaderboard_submit
+from evaluation.services.leaderboards import EDITABLE as LEADERBOARD_EDITABLE
+from evaluation.services.leaderboards import (
+    leaderboard_create,
+    leaderboard_delete,
+    leaderboard_submit,
+    leaderboard_update,
+)
 from evaluation.services.proposals import job_path, result_propose
 from evaluation.specs import metric
 from registry import errors
@@ -123,9 +129,46 @@ def leaderboard_page(request: HttpRequest, namespace: str, dataset: str, slug: s
         "scatter": plots.scatter(rows, metric=main.name, label=main.label),
         "submit_form": SubmitForm(),
         "can_edit": can_write(user=request.user, repo=board.dataset_repo),
+        "settings_form": _settings_form(board),
         "has_pending": any(row.pending for row in rows),
     }
     return render(request, "evaluation/leaderboard.html", context)
+
+
+def _settings_form(board: Leaderboard, data=None) -> LeaderboardSettingsForm:
+    initial = {field: getattr(board, field) for field in LEADERBOARD_EDITABLE}
+    return LeaderboardSettingsForm(data, initial=initial, metrics=list(board.metrics))
+
+
+@require_POST
+def leaderboard_manage(
+    request: HttpRequest, namespace: str, dataset: str, slug: str, action: str
+) -> HttpResponse:
+    """The board's settings form and its delete button (the dataset's writers)."""
+    _signed_in(request)
+    board = selectors.leaderboard_get_visible(
+        user=request.user, namespace=namespace, dataset=dataset, slug=slug
+    )
+    if not can_write(user=request.user, repo=board.dataset_repo):
+        raise errors.Forbidden(
+            f"Only writers of {board.dataset_repo.repo_id} can change this board"
+        )
+    user, token = caller(request)
+    if action == "delete":
+        leaderboard_delete(user=user, token=token, board=board)
+        messages.success(request, f"Deleted the leaderboard {board.title}")
+        return redirect(f"/leaderboards?dataset={board.dataset_repo.repo_id}")
+    form = _settings_form(board, request.POST)
+    if not form.is_valid():
+        errors_text = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, errors_text)
+    else:
+        try:
+            leaderboard_update(user=user, token=token, board=board, changes=form.cleaned_data)
+            messages.success(request, "Saved the leaderboard's settings")
+        except errors.HubError as exc:
+            messages.error(request, exc.message)
+    return redirect(f"/leaderboards/{board.path}")
 
 
 def sort_headers(board: Leaderboard, sort: str, descending: bool) -> list[dict]:

@@ -68,6 +68,11 @@ HUB_LFS_MULTIPART_THRESHOLD = env_int("HUB_LFS_MULTIPART_THRESHOLD", 5 * 1024**3
 HUB_LFS_MULTIPART_CHUNK_SIZE = env_int("HUB_LFS_MULTIPART_CHUNK_SIZE", 64 * 1024**2, minimum=1)
 # Lifetime of signed LFS upload and download links.
 HUB_LFS_LINK_SECONDS = env_int("HUB_LFS_LINK_SECONDS", 3600, minimum=60)
+# Xet storage (xetstore/): xorbs under HUB_DATA_DIR/xet, or in the bucket beside the LFS
+# objects. Lifetime of the CAS tokens the hub hands to hf_xet, which renews them 30 s
+# before they expire and fails on a CAS 401, so keep it well above the longest request.
+HUB_XET_DIR = HUB_DATA_DIR / "xet"
+HUB_XET_TOKEN_SECONDS = env_int("HUB_XET_TOKEN_SECONDS", 3600, minimum=900)
 # Whether anyone may create an account at /join; off by default (operators add users).
 HUB_SIGNUP = env_bool("HUB_SIGNUP", False)
 
@@ -156,6 +161,7 @@ INSTALLED_APPS = [
     "registry",
     "inference",
     "evaluation",
+    "xetstore",
 ]
 
 MIDDLEWARE = [

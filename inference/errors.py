@@ -91,6 +91,7 @@ _ANSWERABLE = {
         ModelTooLarge,
         InferenceTimeout,
         InferenceUnavailable,
+        InferenceWorkerLost,
     )
 }
 

@@ -1,28 +1,6 @@
-import uuid
-
 from django.db import models
 
 from registry.models import Repo
-
-
-class InferenceRequest(models.Model):
-    """A request waiting for a worker. Its id is also the id of its Celery task.
-
-    A worker that starts any request of a model claims every pending request of that model
-    (`claim` = its own request id) and answers them as one batch, then deletes the rows.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="+")
-    sha = models.CharField(max_length=40)
-    task = models.CharField(max_length=40)
-    payload = models.JSONField()
-    claim = models.CharField(max_length=36, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["repo", "sha", "task", "claim"])]
 
 
 class WidgetExample(models.Model):

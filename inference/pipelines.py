@@ -31,8 +31,8 @@ from inference.errors import (
     WeightsCorrupt,
     WeightsMissing,
 )
-from registry.blobs import blob_store
 from registry.gitstore import Entry, GitRepo
+from registry.services.objects import object_path
 
 log = logging.getLogger(__name__)
 transformers.utils.logging.disable_progress_bar()
@@ -206,7 +206,7 @@ def _materialize(ref: ModelRef, entries: list[Entry], folder: Path) -> None:
 
 
 def _link_blob(ref: ModelRef, entry: Entry, target: Path) -> None:
-    source = blob_store().path(entry.lfs.oid)
+    source = object_path(oid=entry.lfs.oid, size=entry.lfs.size)
     if not source.is_file():
         if _is_weight(entry.path) or entry.path.endswith(".json"):
             raise WeightsMissing(

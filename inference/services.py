@@ -1,42 +1,40 @@
 """Inference services: the web side queues a request and waits; a worker answers batches.
 
-Batching: every request is a row and a Celery task with the row's id. The first worker to
-start any request of a model claims every pending request of that model (up to MAX_BATCH)
-and answers them with one call per distinct set of parameters; the tasks of the requests it
-drained find their rows claimed and return at once.
+Batching: a request waits in its model's pending list (`workers.inference`), and queues a
+Celery task unless a worker already waits for that model. A worker takes the pending
+requests of the model, up to MAX_BATCH, answers them with one call per distinct set of
+parameters, then keeps waiting for the model's next requests for a while. Tasks that find
+nothing left return at once.
 """
 
 import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
-from datetime import timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from inference.errors import (
-    InferenceFailed,
     InferenceTimeout,
     InferenceUnavailable,
-    InferenceWorkerLost,
     InvalidInputs,
     ModelLoading,
     error_answer,
     error_from_answer,
 )
-from inference.models import InferenceRequest, WidgetExample
+from inference.models import WidgetExample
 from inference.tasks import TASKS, Task, prepare, task_for, widget_requests
-from registry.blobs import blob_store
 from registry.errors import HubError
 from registry.gitstore import GitRepo
 from registry.models import Repo
 from registry.selectors import card_at
+from registry.services.objects import object_open
 from workers import inference as queue
 
 if TYPE_CHECKING:
@@ -44,10 +42,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The most requests one worker call answers together. Small on purpose: on CPU the gain per
-# request flattens after a few, and small batches let every worker process share a burst
-# instead of one process taking it all while the others idle.
-MAX_BATCH = 4
+# The most requests one model call answers together. On CPU a batch of 8 short texts costs
+# about half as much per text as single calls (BERT-base shapes, one thread); past that the
+# gain flattens while every request in the batch waits for the longest.
+MAX_BATCH = 8
+# How long a worker that answered a model waits for that model's next request (a lone
+# client's next call comes within milliseconds; other models' tasks wait meanwhile), and for
+# how long in all it serves one model before its other queues get a turn.
+SERVE_IDLE_SECONDS = 0.25
+SERVE_SECONDS = 5.0
+# How long a worker serving concurrent clients waits, after a request, for as many as it
+# answered last time to join it.
+GATHER_SECONDS = 0.02
 
 
 def inference_run(
@@ -65,33 +71,25 @@ def inference_run(
     `wait_for_model`, and InferenceTimeout after HUB_INFERENCE_TIMEOUT seconds.
     """
     git = GitRepo(repo.storage_id)
-    sha = git.resolve(revision)
+    # The row knows main's head (as model_info answers it): no git lookup for most calls.
+    sha = repo.head_sha if revision == "main" and repo.head_sha else git.resolve(revision)
     # The row caches the card at main's head; other commits' cards are read from git.
     card = repo.card_data if sha == repo.head_sha else card_at(git=git, sha=sha)
     pipeline_tag = str(card.get("pipeline_tag") or "")
     task = task_for(pipeline_tag=pipeline_tag, requested=task_name, repo_id=repo.repo_id)
-    payload = {**prepare(task, inputs, parameters), "wait_for_model": wait_for_model}
+    payload = {**prepare(task, inputs, parameters), "wait_for_model": wait_for_model,
+               "repo_id": repo.repo_id}  # fmt: skip
     timeout = settings.HUB_INFERENCE_TIMEOUT
-    row = InferenceRequest.objects.create(
-        repo=repo, sha=sha, task=task.name, payload=payload,
-        expires_at=timezone.now() + timedelta(seconds=2 * timeout),
-    )  # fmt: skip
-    answer = None
     try:
         answer = queue.inference_answer(
-            request_id=str(row.id), timeout=timeout, accept_loading=not wait_for_model
-        )
+            model=model_key(storage_id=str(repo.storage_id), sha=sha, task_name=task.name),
+            payload=payload,
+            timeout=timeout, accept_loading=not wait_for_model,
+        )  # fmt: skip
     except TimeoutError:
         raise InferenceTimeout(f"Model {repo.repo_id} did not answer within {timeout}s") from None
-    except queue.WorkerLost:
-        raise InferenceWorkerLost() from None
-    except queue.TaskFailed as exc:
-        raise InferenceFailed(f"Inference failed: {exc}") from None
     except queue.BrokerUnavailable as exc:
         raise InferenceUnavailable(f"Inference workers are unreachable: {exc}") from None
-    finally:
-        if answer is None or "loading" in answer:  # answered rows are the worker's to delete
-            InferenceRequest.objects.filter(pk=row.pk).delete()
     if "loading" in answer:
         raise ModelLoading(repo.repo_id, answer["loading"]["estimated_time"])
     if "error" in answer:
@@ -99,61 +97,68 @@ def inference_run(
     return answer["output"]
 
 
+def model_key(*, storage_id: str, sha: str, task_name: str) -> str:
+    """What requests must share to be answered by one call: the files and the task."""
+    return f"{storage_id}/{sha}/{task_name}"
+
+
 # -- worker side ------------------------------------------------------------------------------
 
 
-def inference_batch_run(*, request_id: str, publish: Callable[[str, dict], None]) -> None:
-    """Answers request `request_id` and the pending requests for its model, as one batch.
+def inference_batch_run(*, claim_id: str, model: str) -> None:
+    """Answers the pending requests for `model` (a key from `model_key`) in batches.
 
-    Each answer goes to `publish(request_id, answer)`: {"loading"} first if the model must
-    be loaded (the final answer of requests that did not ask to wait), then {"output"} or
-    {"error"}. Running again for the same id (its worker died mid-batch) claims and answers
-    that batch again.
+    The first batch is what claim `claim_id` already holds (a run whose worker died before
+    answering), else up to MAX_BATCH pending requests. Each request hears {"loading"} first
+    if the model must be loaded (the final answer of requests that did not ask to wait),
+    then {"output"} or {"error"}. Once it answered some, the worker keeps serving the model
+    while its requests come less than SERVE_IDLE_SECONDS apart, for SERVE_SECONDS at most
+    (then other tasks get their turn): a warm model's next request skips the Celery queue.
     """
-    batch = _claim(request_id)
-    if not batch:
-        return
-    first = batch[0]
-    task = TASKS[first.task]
+    deadline = time.monotonic() + SERVE_SECONDS
+    batch = queue.inference_claim(claim_id=claim_id, model=model, limit=MAX_BATCH)
+    together, size = 0.0, 1  # when this worker last answered several requests, and how many
+    while batch:
+        _answer_batch(model, batch)
+        queue.inference_release(claim_id=claim_id)
+        if time.monotonic() > deadline:
+            break
+        # Requests answered together mean concurrent clients: the ones just answered send
+        # their next requests within milliseconds, and a batch that waits for them runs
+        # fuller, which is what saves CPU time. A lone client's requests never wait.
+        if len(batch) > 1:
+            together, size = time.monotonic(), len(batch)
+        fill = size if time.monotonic() - together < 1 else 1
+        batch = queue.inference_claim(claim_id=claim_id, model=model, limit=MAX_BATCH,
+                                      wait=SERVE_IDLE_SECONDS, gather=GATHER_SECONDS,
+                                      fill=fill)  # fmt: skip
+    queue.inference_release(claim_id=claim_id)
+
+
+def inference_batch_fail(*, claim_id: str, error: HubError) -> None:
+    """Answers each request of a batch that will not run again with `error`, at once."""
+    answer, batch = error_answer(error), queue.inference_claimed(claim_id=claim_id)
+    queue.inference_publish(answers=[(request, answer) for request in batch])
+    queue.inference_release(claim_id=claim_id)
+
+
+def _answer_batch(model: str, batch: list[queue.Pending]) -> None:
+    storage_id, sha, task_name = model.split("/")
+    task = TASKS[task_name]
 
     def announce(estimated_time: float) -> None:
-        for request in batch:
-            publish(str(request.id), {"loading": {"estimated_time": estimated_time}})
+        loading = {"loading": {"estimated_time": estimated_time}}
+        queue.inference_publish(answers=[(request, loading) for request in batch])
 
-    answers = _answers(task, _model_ref(first.repo, first.sha, task), batch, announce)
-    for request in batch:
-        if request.id in answers:
-            publish(str(request.id), answers[request.id])
-    # Rows nobody waits for any more (their web process died) go with the batch's own.
-    done = Q(pk__in=[request.pk for request in batch]) | Q(expires_at__lt=timezone.now())
-    InferenceRequest.objects.filter(done).delete()
+    ref = _model_ref(storage_id, sha, task, batch[0].payload["repo_id"])
+    answers = _answers(task, ref, batch, announce)
+    queue.inference_publish(answers=[(r, answers[r.id]) for r in batch if r.id in answers])
 
 
-def _claim(request_id: str) -> list[InferenceRequest]:
-    own = InferenceRequest.objects.filter(pk=request_id).first()
-    if own is None or own.claim not in ("", request_id):
-        return []  # answered, given up on, or drained into another worker's batch
-    mine = Q(claim="") | Q(claim=request_id)
-    others = (
-        InferenceRequest.objects.filter(mine, repo_id=own.repo_id, sha=own.sha, task=own.task)
-        .filter(expires_at__gt=timezone.now())
-        .exclude(pk=own.pk)
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-    )
-    ids = [own.pk, *others[: MAX_BATCH - 1]]
-    # The claim re-checks `mine` row by row: of two workers draining at once, each row goes
-    # to one (PostgreSQL re-evaluates the condition on a row another update just changed).
-    InferenceRequest.objects.filter(mine, pk__in=ids).update(claim=request_id)
-    claimed = InferenceRequest.objects.filter(pk__in=ids, claim=request_id)
-    return list(claimed.select_related("repo__namespace").order_by("created_at"))
-
-
-def _model_ref(repo: Repo, sha: str, task: Task) -> "ModelRef":
+def _model_ref(storage_id: str, sha: str, task: Task, repo_id: str) -> "ModelRef":
     from inference.pipelines import ModelRef
 
-    return ModelRef(storage_id=str(repo.storage_id), sha=sha, load=task.load,
-                    repo_id=repo.repo_id)  # fmt: skip
+    return ModelRef(storage_id=storage_id, sha=sha, load=task.load, repo_id=repo_id)
 
 
 def _answers(
@@ -280,7 +285,8 @@ def widget_examples_compute(*, repo_pk: int, fingerprint: str) -> None:
     repo, sha, task = rows[0].repo, rows[0].sha, TASKS[rows[0].request["task"]]
     requests = [_ExampleRequest(row, _example_payload(task, repo, sha, row)) for row in rows]
     runnable = [request for request in requests if "error" not in request.payload]
-    answers = _answers(task, _model_ref(repo, sha, task), runnable, lambda seconds: None)
+    ref = _model_ref(str(repo.storage_id), sha, task, repo.repo_id)
+    answers = _answers(task, ref, runnable, lambda seconds: None)
     for request in requests:
         answer = request.payload if "error" in request.payload else answers[request.id]
         error = answer.get("error") or {}
@@ -317,5 +323,5 @@ def _repo_file(repo: Repo, sha: str, src: str) -> bytes:
         raise InvalidInputs(f"The example image {src} is not a file in this repo")
     if entry.lfs is None:
         return git.read_blob(entry.oid)
-    with blob_store().open(entry.lfs.oid) as handle:
+    with object_open(oid=entry.lfs.oid, size=entry.lfs.size) as handle:
         return handle.read()

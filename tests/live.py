@@ -4,15 +4,19 @@ Each hub gets a data directory and a database of its own: a SQLite file on the e
 run, a fresh PostgreSQL database and Redis database number on the production run.
 """
 
+import atexit
 import os
 import random
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import httpx2 as httpx
@@ -24,6 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # take each other's tasks and rate-limit counters. Shuffled, so two test processes on one
 # machine rarely collide; CI runs one suite at a time.
 _free_redis_dbs = random.sample(range(1, 16), 15)
+_redis_db_returned = threading.Condition()
+# Hubs being stopped in the background (LiveHub.close); joined when the test process ends.
+_closing: list[threading.Thread] = []
+# One migrated database per test process, cloned for every hub: a copy takes milliseconds
+# where `manage.py migrate` takes seconds.
+_template_lock = threading.Lock()
+_templates: dict[str, str] = {}
 
 
 def production_backends() -> bool:
@@ -58,11 +69,8 @@ class LiveHub:
         if production_backends():
             base = os.environ["HUB_DATABASE_URL"].rsplit("/", 1)[0]
             self._pg_name = f"minihub_live_{uuid.uuid4().hex[:10]}"
-            self._pg_admin(f'CREATE DATABASE "{self._pg_name}"')
             self.env["HUB_DATABASE_URL"] = f"{base}/{self._pg_name}"
-            if not _free_redis_dbs:
-                raise RuntimeError("more than 15 live hubs at once: no free Redis database")
-            self._redis_db = _free_redis_dbs.pop()
+            self._redis_db = _borrow_redis_db()
             broker = f"redis://127.0.0.1:6379/{self._redis_db}"
             redis.Redis.from_url(broker).flushdb()
             self.env["HUB_BROKER_URL"] = broker
@@ -72,6 +80,23 @@ class LiveHub:
         self.env.update(extra_env)
         self.process: subprocess.Popen | None = None
         self.output: list[str] = []
+        self._migrated = self._clone_template()
+
+    def _clone_template(self) -> bool:
+        """Gives the hub a migrated, empty database; False when it must migrate itself."""
+        if self._pg_name:
+            if self.env["HUB_DATABASE_URL"].rsplit("/", 1)[1] != self._pg_name:
+                self._pg_admin(f'CREATE DATABASE "{self._pg_name}"')
+                return False
+            template = _template("postgres", self._pg_admin)
+            self._pg_admin(f'CREATE DATABASE "{self._pg_name}" TEMPLATE "{template}"')
+            return True
+        target = self.data_dir / "hub.sqlite3"
+        if self.env["HUB_DATABASE_URL"] or target.exists():
+            return False
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_template("sqlite", self._pg_admin), target)
+        return True
 
     def _pg_admin(self, statement: str) -> None:
         dsn = os.environ["HUB_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
@@ -85,7 +110,9 @@ class LiveHub:
         )  # fmt: skip
 
     def start(self) -> "LiveHub":
-        self.manage("migrate", "--noinput")
+        if not self._migrated:
+            self.manage("migrate", "--noinput")
+            self._migrated = True
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "serve", "--port", str(self.port)],
             cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -114,10 +141,67 @@ class LiveHub:
         return self.process.returncode
 
     def stop(self) -> int:
+        """Stops the hub and frees its database; returns serve's exit code."""
         code = self.stop_process() if self.process else 0
         if self._pg_name:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+            self._pg_name = None
         if self._redis_db is not None:
-            _free_redis_dbs.append(self._redis_db)
+            with _redis_db_returned:
+                _free_redis_dbs.append(self._redis_db)
+                _redis_db_returned.notify()
             self._redis_db = None
         return code
+
+    def close(self) -> None:
+        """Ctrl-C now, the rest in the background: a fixture's teardown need not wait the
+        seconds a warm Celery shutdown takes. Tests that check the exit use stop()."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        thread = threading.Thread(target=self.stop, daemon=True)
+        thread.start()
+        _closing.append(thread)
+
+
+def _borrow_redis_db() -> int:
+    with _redis_db_returned:
+        if not _redis_db_returned.wait_for(lambda: _free_redis_dbs, timeout=120):
+            raise RuntimeError("more than 15 live hubs at once: no free Redis database")
+        return _free_redis_dbs.pop()
+
+
+def _template(kind: str, pg_admin) -> str:
+    """The migrated template of this test process: a SQLite file or a PostgreSQL database."""
+    with _template_lock:
+        if kind in _templates:
+            return _templates[kind]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if kind == "postgres":
+            name = f"minihub_template_{uuid.uuid4().hex[:10]}"
+            pg_admin(f'CREATE DATABASE "{name}"')
+            env["HUB_DATABASE_URL"] = os.environ["HUB_DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+            atexit.register(pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            result = name
+        else:
+            folder = Path(os.environ.get("HUB_DATA_DIR", ROOT / ".test-data")) / "templates"
+            folder = folder / f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+            folder.mkdir(parents=True)
+            env["HUB_DATA_DIR"] = str(folder)
+            env["HUB_DATABASE_URL"] = ""
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            result = str(folder / "hub.sqlite3")
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        if kind == "sqlite":  # fold the write-ahead log in: the copy is one file
+            with closing(sqlite3.connect(result)) as db:
+                db.execute("PRAGMA journal_mode=DELETE")
+        _templates[kind] = result
+        return result
+
+
+@atexit.register
+def _join_closing() -> None:
+    for thread in _closing:
+        thread.join(timeout=60)

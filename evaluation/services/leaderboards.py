@@ -69,6 +69,49 @@ def leaderboard_create(
         raise errors.Conflict(f"{dataset.repo_id} already has a leaderboard '{slug}'") from None
 
 
+# What a board's writers may change once results exist: how it reads and ranks, not what
+# its results mean (dataset, split, metrics and columns stay; a new board is a new slug).
+EDITABLE = ("title", "description", "main_metric", "auto_propose")
+
+
+def leaderboard_update(
+    *, user: User, token: AccessToken | None, board: Leaderboard, changes: dict
+) -> Leaderboard:
+    """Changes a board's title, description, ranking metric or auto-propose setting."""
+    require_write(user=user, token=token, namespace=board.dataset_repo.namespace)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidEvaluation(
+            f"Cannot change {', '.join(unknown)}: only {', '.join(EDITABLE)} can be changed"
+        )
+    if "title" in changes:
+        title = str(changes["title"] or "").strip()
+        if not title or len(title) > 200:
+            raise InvalidEvaluation("title must be 1 to 200 characters")
+        board.title = title
+    if "description" in changes:
+        description = str(changes["description"] or "")
+        if len(description) > 5000:
+            raise InvalidEvaluation("description must be at most 5000 characters")
+        board.description = description
+    if "main_metric" in changes:
+        if changes["main_metric"] not in board.metrics:
+            raise InvalidEvaluation(f"main_metric must be one of {', '.join(board.metrics)}")
+        board.main_metric = changes["main_metric"]
+    if "auto_propose" in changes:
+        if not isinstance(changes["auto_propose"], bool):
+            raise InvalidEvaluation("auto_propose must be true or false")
+        board.auto_propose = changes["auto_propose"]
+    board.save(update_fields=[field for field in EDITABLE if field in changes])
+    return board
+
+
+def leaderboard_delete(*, user: User, token: AccessToken | None, board: Leaderboard) -> None:
+    """Removes the board and its entries; evaluation jobs and their results stay."""
+    require_write(user=user, token=token, namespace=board.dataset_repo.namespace)
+    board.delete()
+
+
 def _spec(dataset: Repo, options: dict) -> Spec:
     return spec_normalize(
         dataset_storage_id=str(dataset.storage_id),

@@ -10,8 +10,8 @@ from pathlib import Path
 from django.conf import settings
 
 from evaluation.errors import ColumnMissing, DatasetUnreadable, LabelMismatch
-from registry.blobs import blob_store
 from registry.gitstore import GitRepo
+from registry.services.objects import object_path
 
 _GENERIC_LABEL = re.compile(r"LABEL_\d+")
 
@@ -34,7 +34,8 @@ def snapshot(*, storage_id: str, sha: str, repo_id: str) -> Path:
             if entry.type == "directory":
                 target.mkdir(parents=True, exist_ok=True)
             elif entry.lfs is not None:
-                _link(blob_store().path(entry.lfs.oid), target, repo_id, entry.path)
+                source = object_path(oid=entry.lfs.oid, size=entry.lfs.size)
+                _link(source, target, repo_id, entry.path)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(git.read_blob(entry.oid))

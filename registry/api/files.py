@@ -19,10 +19,13 @@ from registry.api.common import (
     web_repo,
 )
 from registry.api.serializers import entry_json
-from registry.blobs.serve import RangeRequest, blob_response
+from registry.blobs.serve import RangeRequest, object_response
+from registry.models import Repo
 from registry.names import validate_path_in_repo
 from registry.services.activity import download_record
 from registry.services.lfs import lfs_object_servable
+from registry.services.objects import object_xet_file, xet_hashes
+from xetstore.services import cas_url
 
 TREE_PAGE_SIZE = 1000
 TREE_PAGE_SIZE_EXPANDED = 50
@@ -41,7 +44,7 @@ def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: 
     page_size = TREE_PAGE_SIZE_EXPANDED if expand else TREE_PAGE_SIZE
     start = cursor_decode(request.GET.get("cursor"))
     page = entries[start : start + page_size]
-    response = JsonResponse(_entries_json(git, sha, page, expand=expand), safe=False)
+    response = JsonResponse(_entries_json(repo, git, sha, page, expand=expand), safe=False)
     if start + page_size < len(entries):
         # The next page is pinned to the commit, so a branch moving mid-listing cannot
         # shift entries between pages.
@@ -71,13 +74,25 @@ class PathsInfoView(APIView):
             if entry is not None:
                 found.append(entry)
         expand = str(request.data.get("expand", "")).lower() in {"1", "true"}
-        return Response(_entries_json(git, sha, found, expand=expand))
+        return Response(_entries_json(repo, git, sha, found, expand=expand))
 
 
-def _entries_json(git, sha: str, entries: list, *, expand: bool) -> list[dict]:
-    """Tree entries; with `expand`, each with the last commit that changed it."""
+def _entries_json(repo: Repo, git, sha: str, entries: list, *, expand: bool) -> list[dict]:
+    """Tree entries; with `expand`, each with the last commit that changed it.
+
+    LFS files the Xet store holds carry `xetHash`: huggingface_hub then downloads them
+    through Xet without a HEAD call (the hash must name a file the store can serve).
+    """
     last = git.last_commits(sha, [entry.path for entry in entries]) if expand else {}
-    return [entry_json(entry, last.get(entry.path)) for entry in entries]
+    lfs = [(entry.lfs.oid, entry.lfs.size) for entry in entries if entry.lfs is not None]
+    hashes = xet_hashes(repo=repo, objects=lfs) if lfs else {}
+    bodies = []
+    for entry in entries:
+        body = entry_json(entry, last.get(entry.path))
+        if entry.lfs is not None and entry.lfs.oid in hashes:
+            body["xetHash"] = hashes[entry.lfs.oid]
+        bodies.append(body)
+    return bodies
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -103,9 +118,23 @@ def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: 
         raise errors.EntryNotFound(
             f"The LFS object of {path} is not stored for this repo", headers={"X-Repo-Commit": sha}
         )
-    return blob_response(
+    xet_file = object_xet_file(oid=entry.lfs.oid, size=entry.lfs.size)
+    if xet_file is not None:
+        headers |= _xet_headers(request, repo, sha, xet_file.file_hash)
+    return object_response(
         request, entry.lfs.oid, entry.lfs.size, headers=headers, filename=path.rsplit("/", 1)[-1]
     )
+
+
+def _xet_headers(request: HttpRequest, repo: Repo, sha: str, file_hash: str) -> dict[str, str]:
+    """What tells a Xet client to fetch the file from the Xet store, on the very response it
+    reads: huggingface_hub follows a same-origin redirect and reads the target's headers."""
+    token_url = f"{base_url(request)}/api/{repo.type}s/{repo.repo_id}/xet-read-token/{sha}"
+    info_url = f"{cas_url(request)}/v1/reconstructions/{file_hash}"
+    return {
+        "X-Xet-Hash": file_hash,
+        "Link": f'<{token_url}>; rel="xet-auth", <{info_url}>; rel="xet-reconstruction-info"',
+    }
 
 
 def _respond(

@@ -12,8 +12,7 @@ from registry import errors
 from registry.api.common import caller, open_git, web_repo
 from registry.gitstore.http import SERVICES, GitHttpRequest, serve
 from registry.selectors import require_write
-from registry.services.pushes import push_check
-from registry.services.repos import repo_refresh
+from registry.services.pushes import push_answered, push_check, push_landed
 
 _GIT_PROTOCOL_RE = re.compile(r"^[A-Za-z0-9._=:-]{1,100}$")
 
@@ -38,18 +37,22 @@ def _serve(request: HttpRequest, prefix: str | None, namespace: str, name: str, 
     # git sends tokens only (Basic password); a browser session must not push (CSRF).
     if getattr(request, "hub_token", None) is None:
         request.user = AnonymousUser()
-    repo = web_repo(request, prefix, namespace, name)
     user, token = caller(request)
     push = service == "git-receive-pack"
+    if push and not user.is_authenticated:
+        # git sends credentials only when asked; any repo, found or not, would ask (401).
+        raise errors.AuthenticationRequired()
+    repo = web_repo(request, prefix, namespace, name)
     if push:
         require_write(user=user, token=token, namespace=repo.namespace)
     git = open_git(repo)
     landing = push and request.method == "POST"  # not the ref advertisement before it
     answer = serve(
         git,
-        _git_request(request, path_info),
+        _git_request(request, service, path_info),
         decide=partial(push_check, user=user, repo=repo) if landing else None,
-        after_push=partial(repo_refresh, repo=repo, git=git) if landing else None,
+        after_push=partial(push_landed, repo=repo, git=git) if landing else None,
+        after_answer=partial(push_answered, repo=repo) if landing else None,
     )
     response = StreamingHttpResponse(answer.body, status=answer.status)
     for header, value in answer.headers.items():
@@ -57,13 +60,14 @@ def _serve(request: HttpRequest, prefix: str | None, namespace: str, name: str, 
     return response
 
 
-def _git_request(request: HttpRequest, path_info: str) -> GitHttpRequest:
+def _git_request(request: HttpRequest, service: str, path_info: str) -> GitHttpRequest:
     length = request.META.get("CONTENT_LENGTH", "")
     # Bodies over git's http.postBuffer come chunked, without Content-Length; Django then
     # reads nothing, so read the server's own stream (gunicorn ends it at the last chunk).
     body = request if length else request.META["wsgi.input"]
     protocol = request.headers.get("Git-Protocol", "")
     return GitHttpRequest(
+        service=service,
         method=request.method,
         path_info=path_info,
         query=request.META.get("QUERY_STRING", ""),

@@ -9,8 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import errors
 from registry.api.common import base_url, caller, repo_url, web_repo
-from registry.blobs import blob_store
-from registry.blobs.serve import blob_response
+from registry.blobs.serve import object_response
 from registry.services import lfs
 
 LFS_JSON = "application/vnd.git-lfs+json"
@@ -49,7 +48,7 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
 
     def links(kind: str, oid: str, size: int) -> dict:
         if kind == "download":
-            href = lfs.download_url(oid=oid)
+            href = lfs.download_url(oid=oid, size=size)
             if href is None:
                 href = f"{base}/lfs/objects/{oid}?token={lfs.sign_download(repo=repo, oid=oid)}"
             return {"download": {"href": href, "expires_in": expires}}
@@ -136,8 +135,5 @@ def upload_complete(request: HttpRequest, oid: str):
 
 @require_http_methods(["GET", "HEAD"])
 def download(request: HttpRequest, oid: str):
-    lfs.download_claims(signed=request.GET.get("token", ""), oid=oid)
-    size = blob_store().size(oid)
-    if size is None:
-        raise errors.NotFound(f"Object {oid} is missing from storage")
-    return blob_response(request, oid, size, headers={"ETag": f'"{oid}"'}, filename=oid)
+    size = lfs.download_claims(signed=request.GET.get("token", ""), oid=oid)
+    return object_response(request, oid, size, headers={"ETag": f'"{oid}"'}, filename=oid)

@@ -11,6 +11,8 @@ from registry.api.handler import error_response
 from registry.services.tokens import token_authenticate
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# The Xet CAS checks its own bearer tokens (xetstore.tokens); they are not hub tokens.
+_OWN_CREDENTIALS_PREFIX = "/xet-cas/"
 
 
 class RequestIdMiddleware:
@@ -53,6 +55,8 @@ class TokenAuthMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.hub_token = None
+        if request.path.startswith(_OWN_CREDENTIALS_PREFIX):
+            return self.get_response(request)
         try:
             value = _credential(request)
             if value is not None:

@@ -16,6 +16,8 @@ from registry.services.repos import (
     repo_move,
     repo_update_settings,
 )
+from xetstore.services import cas_url
+from xetstore.tokens import cas_token_issue
 
 _VISIBILITY = {"public": False, "private": True}
 
@@ -101,10 +103,23 @@ class ValidateYamlView(APIView):
 def xet_token(
     request: HttpRequest, repo_type: str, namespace: str, name: str, kind: str, rev: str
 ) -> JsonResponse:
-    api_repo(request, repo_type, namespace, name)
-    raise errors.NotImplementedByHub(
-        "This hub does not store Xet data yet: set HF_HUB_DISABLE_XET=1 to upload through Git LFS"
+    """hf_xet reads the JSON body; huggingface_hub reads the headers (downloads only)."""
+    repo = api_repo(request, repo_type, namespace, name)
+    user, token = caller(request)
+    issued = cas_token_issue(
+        user=user,
+        token=token,
+        repo=repo,
+        write=kind == "write",
+        rev=rev,
+        create_pr=query_bool(request, "create_pr"),
     )
+    url = cas_url(request)
+    response = JsonResponse({"accessToken": issued.value, "exp": issued.exp, "casUrl": url})
+    response["X-Xet-Cas-Url"] = url
+    response["X-Xet-Access-Token"] = issued.value
+    response["X-Xet-Token-Expiration"] = str(issued.exp)
+    return response
 
 
 class AgentHarnessesView(APIView):

@@ -11,8 +11,10 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from botocore.client import BaseClient
 from botocore.config import Config
@@ -183,6 +185,12 @@ class S3BlobStore:
             if _status(exc) in (400, 404):
                 raise BadRequest(f"The multipart upload cannot be completed: {exc}") from None
             raise
+
+    @cached_property
+    def link_origin(self) -> str:
+        """Scheme, host and port of the presigned links: what a page's uploads must reach."""
+        parts = urlsplit(self._presign("put_object", Key=self.staging_key(uuid.uuid4().hex)))
+        return f"{parts.scheme}://{parts.netloc}"
 
     def _presign(self, operation: str, **params) -> str:
         return self.signer.connection.meta.client.generate_presigned_url(

@@ -5,10 +5,17 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 
 from registry.blobs import blob_store
-from registry.errors import RangeNotSatisfiable
+from registry.errors import NotFound, RangeNotSatisfiable
+from registry.services.objects import object_chunks, object_xet_file
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -87,6 +94,26 @@ def content_disposition(filename: str) -> str:
     return f"inline; filename*=UTF-8''{quote(filename)}; filename=\"{ascii_name}\""
 
 
+def object_response(
+    request: HttpRequest, oid: str, size: int, *, headers: dict[str, str], filename: str
+) -> HttpResponse:
+    """HEAD or GET of LFS object `oid`: its blob, else its Xet file.
+
+    A Xet-only object streams through the hub even with a bucket: its bytes are rebuilt from
+    xorbs, so no presigned URL can serve them.
+    """
+    if blob_store().size(oid) == size:
+        return blob_response(request, oid, size, headers=headers, filename=filename)
+    file = object_xet_file(oid=oid, size=size)
+    if file is None:
+        raise NotFound(f"Object {oid} is missing from storage")
+    span = RangeRequest.parse(request, size)
+    if request.method == "HEAD":
+        return _ranged(HttpResponse(b""), span, headers, filename)
+    body = object_chunks(file=file, start=span.start, end=span.end)
+    return _ranged(StreamingHttpResponse(body), span, headers, filename)
+
+
 def blob_response(
     request: HttpRequest, oid: str, size: int, *, headers: dict[str, str], filename: str
 ) -> HttpResponse:
@@ -103,16 +130,19 @@ def blob_response(
             response[key] = value
         return response
     span = RangeRequest.parse(request, size)
-    all_headers = {
-        **headers,
-        **span.headers(),
-        "Content-Disposition": content_disposition(filename),
-    }
     if request.method == "HEAD":
-        response = HttpResponse(b"", status=span.status, content_type="application/octet-stream")
-    else:
-        body = _Span(blob_store().open(oid), span.start, span.end - span.start)
-        response = FileResponse(body, status=span.status, content_type="application/octet-stream")
-    for key, value in all_headers.items():
+        return _ranged(HttpResponse(b""), span, headers, filename)
+    body = _Span(store.open(oid), span.start, span.end - span.start)
+    return _ranged(FileResponse(body), span, headers, filename)
+
+
+def _ranged(
+    response: HttpResponse, span: RangeRequest, headers: dict[str, str], filename: str
+) -> HttpResponse:
+    """`response` as the bytes of `span` of the file `filename`, with the caller's headers."""
+    response.status_code = span.status
+    response["Content-Type"] = "application/octet-stream"
+    disposition = {"Content-Disposition": content_disposition(filename)}
+    for key, value in {**headers, **span.headers(), **disposition}.items():
         response[key] = value
     return response

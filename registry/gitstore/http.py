@@ -1,30 +1,50 @@
-"""Git smart HTTP (protocols v0 and v2) served by `git http-backend`, git's own server side.
+"""Git smart HTTP (protocols v0 and v2) served by git's own server side.
 
-The request body streams into the CGI process and its output streams back: a pack is never
-held in memory. http-backend inflates gzip request bodies itself (HTTP_CONTENT_ENCODING).
+Fetches run `git http-backend`. Pushes run `git receive-pack --stateless-rpc` directly: for
+them http-backend only adds what the hub does anyway (auth, the content type, the
+`# service=` line and the no-cache headers) and, as `git http-backend` starts
+`git-http-backend` which starts receive-pack, two process starts to each of a push's requests.
+
+The request body streams into git and its output streams back: a pack is never held in
+memory. Gzip request bodies are inflated on the way in (http-backend does it for fetches).
 """
 
 import contextlib
+import logging
 import os
 import selectors
 import signal
 import subprocess
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from registry.errors import InternalError
-from registry.gitstore.push import Decide, PushGate, hooks_dir
+from registry import errors
+from registry.gitstore.push import Decide, PushGate, RefUpdate, hooks_dir
 from registry.gitstore.repo import _GIT_ENV, GitRepo
+
+log = logging.getLogger(__name__)
 
 SERVICES = ("git-upload-pack", "git-receive-pack")
 _CHUNK = 64 * 1024
 _MAX_HEADER_BYTES = 64 * 1024
+# What http-backend sends with every answer, so no proxy caches refs or results.
+_NO_CACHE = {
+    "Expires": "Fri, 01 Jan 1980 00:00:00 GMT",
+    "Pragma": "no-cache",
+    "Cache-Control": "no-cache, max-age=0, must-revalidate",
+}
+
+_RECEIVE_PACK = "application/x-git-receive-pack"
+
+Landed = Callable[[list[RefUpdate]], None]
 
 
 @dataclass(frozen=True)
 class GitHttpRequest:
+    service: str  # "git-upload-pack" or "git-receive-pack"
     method: str
     path_info: str  # "/info/refs", "/git-upload-pack" or "/git-receive-pack"
     query: str
@@ -41,40 +61,77 @@ class GitHttpRequest:
 class GitHttpResponse:
     status: int
     headers: dict[str, str]
-    body: "BackendRun"
+    body: "ServiceRun"
 
 
 def serve(git: GitRepo, request: GitHttpRequest, *, decide: Decide | None = None,
-          after_push: Callable[[], None] | None = None) -> GitHttpResponse:  # fmt: skip
-    """Runs http-backend for one request; `decide` judges a push's ref updates before they
-    land, `after_push` runs once they have (before the client reads the end of the answer).
+          after_push: Landed | None = None,
+          after_answer: Landed | None = None) -> GitHttpResponse:  # fmt: skip
+    """Runs git for one request; `decide` judges a push's ref updates before they land.
+
+    Once they have, `after_push` runs before the client reads the end of the answer, and
+    `after_answer` (with git's housekeeping) once it has read all of it.
     """
+    if request.service == "git-receive-pack":
+        return _receive_pack(git, request, decide, after_push, after_answer)
+    return _http_backend(git, request)
+
+
+def _receive_pack(
+    git: GitRepo, request: GitHttpRequest, decide: Decide | None, after_push: Landed | None,
+    after_answer: Landed | None,
+) -> GitHttpResponse:  # fmt: skip
+    advertise = request.path_info == "/info/refs"
+    if not advertise and request.content_type != f"{_RECEIVE_PACK}-request":
+        raise errors.UnsupportedMediaType(f"Expected {_RECEIVE_PACK}-request")
+    command = ["git", "receive-pack", "--stateless-rpc", "--advertise-refs", "."]
+    if not advertise:
+        command.remove("--advertise-refs")
+    # As http-backend: no service line when the client asked for v2 (receive-pack answers
+    # in v0 all the same; git itself never asks for v2 when it pushes).
+    first = b""
+    if advertise and not _asks_v2(request.git_protocol):
+        first = b"001f# service=git-receive-pack\n0000"
     gate = PushGate(git, decide) if decide is not None else None
     try:
-        process = subprocess.Popen(
-            ["git", "http-backend"],
-            stdin=subprocess.DEVNULL if request.body is None else subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=_cgi_env(git, request, gate),
-            cwd=git.path,
-            start_new_session=True,
-        )
+        process = _spawn(command, git, request, {**_GIT_ENV, **_push_env(request, gate)})
     except BaseException:
         if gate is not None:
             gate.close()
         raise
-    run = BackendRun(process, gate, after_push)
-    if request.body is not None:
-        threading.Thread(target=_feed, args=(request.body, process.stdin), daemon=True).start()
-    try:
-        status, headers = run.read_headers()
-    except BaseException:
-        run.close()
-        raise
-    return GitHttpResponse(status, headers, run)
+    run = ServiceRun(process, git, gate, after_push, after_answer, first)
+    kind = "advertisement" if advertise else "result"
+    return GitHttpResponse(200, {**_NO_CACHE, "Content-Type": f"{_RECEIVE_PACK}-{kind}"}, run)
 
 
-def _cgi_env(git: GitRepo, request: GitHttpRequest, gate: PushGate | None) -> dict[str, str]:
+def _asks_v2(git_protocol: str) -> bool:
+    return "version=2" in git_protocol.split(":")
+
+
+def _push_env(request: GitHttpRequest, gate: PushGate | None) -> dict[str, str]:
+    user, host = request.remote_user or "anonymous", request.remote_addr or "(none)"
+    env = {
+        # Reflog identity, as http-backend sets it.
+        "GIT_COMMITTER_NAME": user,
+        "GIT_COMMITTER_EMAIL": f"{user}@http.{host}",
+    }
+    if request.git_protocol:
+        env["GIT_PROTOCOL"] = request.git_protocol
+    if gate is not None:
+        # Every push runs the hub's hook, whenever its repo was created: no per-repo config.
+        # `git gc --auto` runs once the client has its answer (ServiceRun.close), not before.
+        env.update(
+            GIT_CONFIG_COUNT="2",
+            GIT_CONFIG_KEY_0="core.hooksPath",
+            GIT_CONFIG_VALUE_0=str(hooks_dir()),
+            GIT_CONFIG_KEY_1="receive.autogc",
+            GIT_CONFIG_VALUE_1="false",
+            MINIHUB_PUSH_DIR=str(gate.folder),
+        )
+    return env
+
+
+def _http_backend(git: GitRepo, request: GitHttpRequest) -> GitHttpResponse:
     env = {
         **_GIT_ENV,
         "GIT_PROJECT_ROOT": str(git.path),
@@ -85,59 +142,82 @@ def _cgi_env(git: GitRepo, request: GitHttpRequest, gate: PushGate | None) -> di
         "CONTENT_TYPE": request.content_type,
         "REMOTE_ADDR": request.remote_addr,
     }
-    if gate is not None:
-        # Every push runs the hub's hook, whenever its repo was created: no per-repo config.
-        env.update(
-            GIT_CONFIG_COUNT="1",
-            GIT_CONFIG_KEY_0="core.hooksPath",
-            GIT_CONFIG_VALUE_0=str(hooks_dir()),
-            MINIHUB_PUSH_DIR=str(gate.folder),
-        )
     optional = {
         "CONTENT_LENGTH": request.content_length,
         "HTTP_CONTENT_ENCODING": request.content_encoding,
         "GIT_PROTOCOL": request.git_protocol,
-        # http-backend enables receive-pack only for an authenticated REMOTE_USER.
         "REMOTE_USER": request.remote_user,
     }
     env.update({key: value for key, value in optional.items() if value})
-    return env
+    # http-backend inflates gzip bodies itself: the body goes to it as it came.
+    run = ServiceRun(_spawn(["git", "http-backend"], git, request, env, inflate=False), git)
+    try:
+        status, headers = run.read_cgi_headers()
+    except BaseException:
+        run.close()
+        raise
+    return GitHttpResponse(status, headers, run)
 
 
-def _feed(body: BinaryIO, stdin: BinaryIO) -> None:
-    """Copies the request body to http-backend; it may stop reading early (an error answer)."""
+def _spawn(command: list[str], git: GitRepo, request: GitHttpRequest, env: dict[str, str], *,
+           inflate: bool = True) -> subprocess.Popen:  # fmt: skip
+    """Starts git in the repo, the request body (inflated if gzip) streaming to its stdin."""
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL if request.body is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=git.path,
+        start_new_session=True,
+    )
+    if request.body is not None:
+        gzipped = inflate and request.content_encoding in ("gzip", "x-gzip")
+        feed = (request.body, process.stdin, gzipped)
+        threading.Thread(target=_feed, args=feed, daemon=True).start()
+    return process
+
+
+def _feed(body: BinaryIO, stdin: BinaryIO, inflate: bool) -> None:
+    """Copies the request body to git; git may stop reading early (an error answer)."""
+    inflater = zlib.decompressobj(wbits=31) if inflate else None
     try:
         while chunk := body.read(_CHUNK):
-            stdin.write(chunk)
-    except BrokenPipeError:
+            stdin.write(inflater.decompress(chunk) if inflater else chunk)
+        if inflater:
+            stdin.write(inflater.flush())
+    except (BrokenPipeError, zlib.error):
         pass
     finally:
         with contextlib.suppress(BrokenPipeError):
             stdin.close()
 
 
-class BackendRun:
-    """One http-backend process (and a push's gate): its output, then `close`, always once.
+class ServiceRun:
+    """One git process (and a push's gate): its output, then `close`, always once.
 
-    Iterating yields the CGI body with the push hook answered in between. One chunk is held
+    Iterating yields git's output with the push hook answered in between. One chunk is held
     back: the last goes out after the refs moved, the lock is released and `after_push` ran,
-    so a client that sees its push done sees the API agree.
+    so a client that sees its push done sees the API agree. `close`, which the server calls
+    once the answer is sent, runs the rest.
     """
 
-    def __init__(self, process: subprocess.Popen, gate: PushGate | None,
-                 after_push: Callable[[], None] | None):  # fmt: skip
-        self.process, self.gate, self.after_push = process, gate, after_push
+    def __init__(self, process: subprocess.Popen, git: GitRepo, gate: PushGate | None = None,
+                 after_push: Landed | None = None, after_answer: Landed | None = None,
+                 first: bytes = b""):  # fmt: skip
+        self.process, self.git, self.gate = process, git, gate
+        self.after_push, self.after_answer = after_push, after_answer
         self._fd = process.stdout.fileno()
-        self._first = b""
+        self._first = first
+        self._landed: list[RefUpdate] = []
         self._closed = False
 
-    def read_headers(self) -> tuple[int, dict[str, str]]:
+    def read_cgi_headers(self) -> tuple[int, dict[str, str]]:
         """The CGI header block (`Status:` and the rest); keeps the body bytes read past it."""
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = os.read(self._fd, _CHUNK)
             if not chunk or len(data) > _MAX_HEADER_BYTES:
-                raise InternalError("git http-backend ended without an answer")
+                raise errors.InternalError("git http-backend ended without an answer")
             data += chunk
         head, _, self._first = data.partition(b"\r\n\r\n")
         status, headers = 200, {}
@@ -169,15 +249,23 @@ class BackendRun:
                     yield held
                 held = chunk
         self.process.wait()
-        if self.gate is not None:
-            self.gate.release()
-            if self.gate.accepted and self.after_push is not None:
-                self.after_push()
+        self._land()
         if held:
             yield held
 
+    def _land(self) -> None:
+        """Once receive-pack is done with refs it was allowed to move: lock off, `after_push`."""
+        if self.gate is None or self._landed:
+            return
+        self.gate.release()
+        if self.gate.accepted:
+            self._landed = self.gate.accepted
+            if self.after_push is not None:
+                self.after_push(self._landed)
+
     def close(self) -> None:
-        """Ends the run early or late; SIGTERM lets git remove its lock files."""
+        """Ends the run early (SIGTERM lets git remove its lock files), or late: then runs
+        a landed push's housekeeping, off the client's clock."""
         if self._closed:
             return
         self._closed = True
@@ -186,4 +274,22 @@ class BackendRun:
             self.process.wait()
         self.process.stdout.close()
         if self.gate is not None:
-            self.gate.close()
+            try:
+                self._land()  # a client gone after the hook said yes: refs may have moved
+            finally:
+                self.gate.close()
+        if self._landed:
+            self._settle()
+
+    def _settle(self) -> None:
+        """receive-pack's `git gc --auto` (receive.autogc, off for the hub), `after_answer`."""
+        subprocess.run(["git", "gc", "--auto", "--quiet"], cwd=self.git.path, env=_GIT_ENV,
+                       stdin=subprocess.DEVNULL, capture_output=True, check=False)  # fmt: skip
+        if self.after_answer is None:
+            return
+        try:
+            self.after_answer(self._landed)
+        except Exception:
+            # The server ignores what goes wrong once the answer is sent: say it here.
+            log.exception("After a push to %s", self.git.path)
+            raise

@@ -19,9 +19,9 @@ from registry.gitstore.edit import TreeEdit
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 
 ZERO_OID = "0" * 40
-# A git ref lock older than this, met while holding the repo's write lock, is left over
-# from a killed process.
-STALE_REF_LOCK_SECONDS = 5
+# A git ref lock still there this long after it was made, met while holding the repo's
+# write lock, is left over from a killed process.
+STALE_REF_LOCK_SECONDS = 1.0
 _HEX_RE = re.compile(r"^[0-9a-f]{4,40}$")
 _BLOB = pygit2.enums.FileMode.BLOB
 _TREE = pygit2.enums.FileMode.TREE
@@ -136,8 +136,10 @@ class GitRepo:
         """Removes `<ref>.lock` left by a process killed mid-update; True if one was removed.
 
         Callers hold the repo's write lock, under which pushes move refs too, so no live
-        writer can own the file; the age check is a second guard. Without this, one killed
-        web process would block the branch for good.
+        writer of ours can own the file. A git child of a killed web process may still be
+        finishing, though: a lock younger than STALE_REF_LOCK_SECONDS is given the rest of
+        that time to go away by itself. Without this, one killed web process would block
+        the branch for good.
         """
         lock = self.path / f"{ref}.lock"
         try:
@@ -145,7 +147,7 @@ class GitRepo:
         except FileNotFoundError:
             return False
         if age < STALE_REF_LOCK_SECONDS:
-            return False
+            time.sleep(STALE_REF_LOCK_SECONDS - max(0.0, age))
         lock.unlink(missing_ok=True)
         return True
 

@@ -1,6 +1,7 @@
 """Likes and download counts, and the trending score derived from them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -38,10 +39,17 @@ def like_remove(*, user: User, repo: Repo) -> None:
 
 
 def download_record(*, repo: Repo, client: str) -> bool:
-    """Counts a download unless this client's last counted one was under 5 minutes ago."""
+    """Counts a download unless this client's last counted one was under 5 minutes ago.
+
+    Only a counted download writes, at once (listings and model_info read the count right
+    after); a repeat within the window is one read, or none when this process saw the last
+    count, so repeated downloads never queue on the database's write lock (SQLite has one).
+    """
     now = timezone.now()
     window = timedelta(seconds=DOWNLOAD_WINDOW_SECONDS)
     client = client[:64]
+    if _counted_since(repo=repo, client=client, since=now - window):
+        return False
     try:
         with transaction.atomic():
             renewed = DownloadWindow.objects.filter(
@@ -53,9 +61,37 @@ def download_record(*, repo: Repo, client: str) -> bool:
             DownloadDay.objects.filter(pk=day.pk).update(count=F("count") + 1)
             Repo.objects.filter(pk=repo.pk).update(downloads=F("downloads") + 1)
     except IntegrityError:
-        return False  # counted less than 5 minutes ago (or just now, concurrently)
+        return False  # counted just now, concurrently
+    _remember_count(repo=repo, client=client, at=now)
     _update_trending(repo)
     return True
+
+
+# (repo storage id, client) -> when this process last saw that client's download counted.
+# Keyed by the random storage id: a primary key can come back after a rolled-back insert.
+_last_counted: dict[tuple[UUID, str], datetime] = {}
+_LAST_COUNTED_MAX = 10_000
+
+
+def _counted_since(*, repo: Repo, client: str, since: datetime) -> bool:
+    seen = _last_counted.get((repo.storage_id, client))
+    if seen is not None and seen > since:
+        return True
+    counted_at = (
+        DownloadWindow.objects.filter(repo=repo, client=client, counted_at__gt=since)
+        .values_list("counted_at", flat=True)
+        .first()
+    )
+    if counted_at is None:
+        return False
+    _remember_count(repo=repo, client=client, at=counted_at)
+    return True
+
+
+def _remember_count(*, repo: Repo, client: str, at: datetime) -> None:
+    if len(_last_counted) >= _LAST_COUNTED_MAX:
+        _last_counted.clear()  # forgetting costs one read per client, never a wrong count
+    _last_counted[(repo.storage_id, client)] = at
 
 
 def _update_trending(repo: Repo) -> None:

@@ -1,9 +1,9 @@
 from dataclasses import dataclass
 
 from registry import errors
-from registry.blobs import blob_store
 from registry.gitstore import Change, GitRepo, RefConflict, pointer_bytes
 from registry.models import LfsObject, Repo, User
+from registry.services.objects import object_stored
 from registry.services.repos import author_of, repo_refresh
 
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
@@ -54,11 +54,11 @@ def _linked_size(*, user: User, repo: Repo, oid: str) -> int | None:
     """The object's size if this repo may reference it: uploaded to it, or readable elsewhere."""
     linked = LfsObject.objects.filter(repo=repo, oid=oid).first()
     if linked is not None:
-        return linked.size if blob_store().size(oid) == linked.size else None
+        return linked.size if object_stored(oid=oid, size=linked.size) else None
     # Copies between repos (CommitOperationCopy, move_repo's clients) reference objects
     # stored for another repo; allowed when the caller can read that repo.
     other = LfsObject.objects.filter(oid=oid, repo__in=Repo.objects.visible_to(user)).first()
-    if other is None or blob_store().size(oid) != other.size:
+    if other is None or not object_stored(oid=oid, size=other.size):
         return None
     lfs_link(repo=repo, oid=oid, size=other.size)
     return other.size

@@ -21,12 +21,12 @@ def require_participant(user: User, token: AccessToken | None) -> None:
         raise errors.Forbidden("This token has the read role; a write token is required")
 
 
-def _is_maintainer(user: User, repo: Repo) -> bool:
+def can_maintain(user: User, repo: Repo) -> bool:
     return namespace_role(user=user, namespace=repo.namespace) in {Role.WRITE, Role.ADMIN}
 
 
 def _require_author_or_maintainer(user: User, discussion: Discussion) -> None:
-    if discussion.author_id != user.pk and not _is_maintainer(user, discussion.repo):
+    if discussion.author_id != user.pk and not can_maintain(user, discussion.repo):
         raise errors.Forbidden("Only the author or the repo's maintainers can do this")
 
 
@@ -149,7 +149,7 @@ def pr_merge(
     Conflicts are a 409 naming the files; nothing moves.
     """
     require_participant(user, token)
-    if not _is_maintainer(user, discussion.repo):
+    if not can_maintain(user, discussion.repo):
         raise errors.Forbidden("Only the repo's maintainers can merge pull requests")
     if discussion.status not in {Status.OPEN, Status.DRAFT}:
         raise errors.BadRequest(f"Pull request #{discussion.num} is {discussion.status}")

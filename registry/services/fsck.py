@@ -15,6 +15,7 @@ from registry.gitstore.fsck import (
 )
 from registry.models import LfsObject, Repo, RepoTag
 from registry.services.commits import lfs_link
+from registry.services.objects import object_stored
 from registry.services.repos import repo_index, repo_refresh
 
 
@@ -34,10 +35,10 @@ def hub_fsck(*, repair: bool) -> list[Finding]:
     Repairs: re-run repo_refresh on a stale index, relink stored objects that a repo's
     pointers name, and remove rows whose git repository is gone.
     """
-    sizes: dict[str, int | None] = {}  # one storage lookup per object for the whole run
+    stored: dict[tuple[str, int], bool] = {}  # one storage lookup per object for the run
     findings = []
     for repo in Repo.objects.select_related("namespace").order_by("pk"):
-        findings += _repo_fsck(repo, repair=repair, sizes=sizes)
+        findings += _repo_fsck(repo, repair=repair, stored=stored)
     known = {str(sid) for sid in Repo.objects.values_list("storage_id", flat=True)}
     for storage_id in sorted(stored_repo_ids() - known):
         # Could be a repo being created this instant; never removed automatically.
@@ -46,7 +47,7 @@ def hub_fsck(*, repair: bool) -> list[Finding]:
     return findings
 
 
-def _repo_fsck(repo: Repo, *, repair: bool, sizes: dict[str, int | None]) -> list[Finding]:
+def _repo_fsck(repo: Repo, *, repair: bool, stored: dict[tuple[str, int], bool]) -> list[Finding]:
     subject = str(repo)
     if not repo_dir(repo.storage_id).is_dir():
         if repair:
@@ -59,23 +60,24 @@ def _repo_fsck(repo: Repo, *, repair: bool, sizes: dict[str, int | None]) -> lis
         return [*findings, Finding(subject, "further checks skipped until the refs are fixed")]
     findings += [Finding(subject, f"git fsck: {line}") for line in connectivity_problems(git)]
     try:
-        findings += _lfs_findings(repo, git, repair=repair, sizes=sizes)
+        findings += _lfs_findings(repo, git, repair=repair, stored=stored)
     except GitCheckFailed as exc:
         findings.append(Finding(subject, str(exc)))
     return findings + _index_findings(repo, git, repair=repair)
 
 
 def _lfs_findings(repo: Repo, git: GitRepo, *, repair: bool,
-                  sizes: dict[str, int | None]) -> list[Finding]:  # fmt: skip
-    """Each pointer reachable from a ref names a stored object of its size, linked to the repo."""
+                  stored: dict[tuple[str, int], bool]) -> list[Finding]:  # fmt: skip
+    """Each pointer reachable from a ref names an object of its size stored as a blob or a
+    verified Xet file, linked to the repo."""
     subject, findings = str(repo), []
     links = dict(LfsObject.objects.filter(repo=repo).values_list("oid", "size"))
     for oid, size in sorted({(p.oid, p.size) for p in reachable_pointers(git)}):
-        if oid not in sizes:
-            sizes[oid] = blob_store().size(oid)
-        stored = sizes[oid]
-        if stored != size:
-            state = "missing from storage" if stored is None else f"{stored} bytes in storage"
+        if (oid, size) not in stored:
+            stored[oid, size] = object_stored(oid=oid, size=size)
+        if not stored[oid, size]:
+            blob = blob_store().size(oid)
+            state = "missing from storage" if blob is None else f"{blob} bytes in storage"
             findings.append(Finding(subject, f"LFS object {oid} ({size} bytes) is {state}"))
         elif links.get(oid) != size:
             findings.append(_relink(repo, oid, size, repair=repair))

@@ -15,6 +15,7 @@ from registry.models import AccessToken, LfsObject, Repo, User
 from registry.selectors import require_write
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
+from registry.services.objects import object_stored
 from workers.lfs import staged_upload_adopt
 
 _UPLOAD_SALT = "minihub.lfs.upload"
@@ -81,7 +82,7 @@ def batch(
         if operation == "upload":
             if not lfs_reachable(user=user, repo=repo, oid=oid, size=size):
                 answer["actions"] = links("upload", oid, size)
-        elif LfsObject.objects.filter(repo=repo, oid=oid).exists() and blob_store().exists(oid):
+        elif lfs_object_servable(repo=repo, oid=oid, size=size):
             answer["actions"] = links("download", oid, size)
         else:
             answer["error"] = {"code": 404, "message": f"Object {oid} does not exist"}
@@ -96,7 +97,7 @@ def lfs_reachable(*, user: User, repo: Repo, oid: str, size: int) -> bool:
     stored only for repos the user cannot read must be uploaded again: the upload
     proves the caller has the bytes, not just their hash.
     """
-    if blob_store().size(oid) != size:
+    if not object_stored(oid=oid, size=size):
         return False
     readable = Repo.objects.visible_to(user)
     if not LfsObject.objects.filter(oid=oid, repo__in=readable).exists():
@@ -138,10 +139,13 @@ def upload_plan(*, repo: Repo, oid: str, size: int, multipart: bool) -> UploadPl
     return UploadPlan(signed, chunk, part_urls=store.part_urls(upload_id, s3_upload, size, chunk))
 
 
-def download_url(*, oid: str) -> str | None:
-    """The bucket's presigned GET for a batch download, or None: the hub serves it."""
+def download_url(*, oid: str, size: int) -> str | None:
+    """The bucket's presigned GET for a batch download, or None: the hub serves it (always
+    for an object only the Xet store holds)."""
     store = blob_store()
-    return store.download_url(oid, disposition="attachment") if store.direct else None
+    if not store.direct or store.size(oid) != size:
+        return None
+    return store.download_url(oid, disposition="attachment")
 
 
 def part_count(size: int, chunk: int) -> int:
@@ -231,13 +235,14 @@ def staged_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> None:
     store.discard(upload)
 
 
-def download_claims(*, signed: str, oid: str) -> Repo:
-    """The repo a signed download link was issued for, if it still references the object."""
+def download_claims(*, signed: str, oid: str) -> int:
+    """The object's size, if the repo a signed download link was issued for still
+    references it."""
     claims = _load(signed, _DOWNLOAD_SALT, oid)
-    repo = Repo.objects.filter(pk=claims["r"]).first()
-    if repo is None or not LfsObject.objects.filter(repo=repo, oid=oid).exists():
+    linked = LfsObject.objects.filter(repo_id=claims["r"], oid=oid).first()
+    if linked is None:
         raise errors.NotFound(f"Object {oid} does not exist")
-    return repo
+    return linked.size
 
 
 def lfs_object_servable(*, repo: Repo, oid: str, size: int) -> bool:
@@ -247,4 +252,4 @@ def lfs_object_servable(*, repo: Repo, oid: str, size: int) -> bool:
     pointer committed as a plain file), so knowing a hash never opens another repo's bytes.
     """
     linked = LfsObject.objects.filter(repo=repo, oid=oid, size=size).exists()
-    return linked and blob_store().size(oid) == size
+    return linked and object_stored(oid=oid, size=size)

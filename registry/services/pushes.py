@@ -1,9 +1,11 @@
-"""Git pushes: which ref updates a push may make."""
+"""Git pushes: which ref updates a push may make, and what follows those that land."""
 
+from registry.gitstore import GitRepo
 from registry.gitstore.push import PushedPointer, RefUpdate
 from registry.gitstore.repo import ZERO_OID
 from registry.models import Repo, User
 from registry.services.lfs import lfs_reachable
+from registry.services.repos import repo_changed, repo_reindex
 
 MAIN = "refs/heads/main"
 
@@ -31,3 +33,15 @@ def push_check(*, user: User, repo: Repo, updates: list[RefUpdate],
                 "which uploads LFS objects first, or run `git lfs push --all origin`"
             )
     return None
+
+
+def push_landed(updates: list[RefUpdate], *, repo: Repo, git: GitRepo) -> None:
+    """Before the pusher reads that its push is done: the API shows main as pushed."""
+    if any(update.ref == MAIN for update in updates):
+        repo_reindex(repo=repo, git=git)
+
+
+def push_answered(updates: list[RefUpdate], *, repo: Repo) -> None:
+    """After: the widget examples and leaderboards that follow main catch up."""
+    if any(update.ref == MAIN for update in updates):
+        repo_changed(repo=repo)

@@ -142,11 +142,18 @@ def repo_delete(*, user: User, token, repo: Repo) -> None:
 
 
 def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
-    """Re-reads the default branch into the row's cached fields and search tags.
+    """Re-reads the default branch into the row's cached fields and search tags, then tells
+    the apps that follow main (`repo_changed`).
 
     Runs after every change to main, whoever made it (API commit, push, merge); the row is
     a cache of git, rebuilt the same way by `manage.py reindex`.
     """
+    repo_reindex(repo=repo, git=git)
+    repo_changed(repo=repo)
+
+
+def repo_reindex(*, repo: Repo, git: GitRepo) -> None:
+    """The row-and-tags half of `repo_refresh`: what the API and search show of main."""
     fields, tags = repo_index(repo=repo, git=git)
     with transaction.atomic():
         Repo.objects.filter(pk=repo.pk).update(**fields)
@@ -155,6 +162,11 @@ def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
         RepoTag.objects.bulk_create([RepoTag(repo=repo, tag=t) for t in tags if t not in existing])
     for name, value in fields.items():
         setattr(repo, name, value)
+
+
+def repo_changed(*, repo: Repo) -> None:
+    """The other half of `repo_refresh`: the widget examples and leaderboards that follow
+    main catch up (a push runs it once git's client has its answer)."""
     # Local imports: the inference and evaluation apps build on registry.
     from evaluation.services import on_repo_changed
     from inference.services import widget_refresh_enqueue

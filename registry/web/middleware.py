@@ -2,19 +2,29 @@
 redirect), and every page carries a Content-Security-Policy that allows only our own scripts."""
 
 from collections.abc import Callable
+from functools import cache
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from registry import errors
+from registry.blobs import blob_store
 
 # Cards may show images from anywhere (badges, figures); scripts and styles are ours only.
+# Pages fetch from the hub, and upload straight to the bucket when LFS objects live in one.
 CSP = (
-    "default-src 'self'; img-src 'self' data: blob: http: https:; script-src 'self'; "
-    "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; connect-src {connect}; img-src 'self' data: blob: http: https:; "
+    "script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+@cache
+def content_security_policy() -> str:
+    store = blob_store()
+    connect = f"'self' {store.link_origin}" if store.direct else "'self'"
+    return CSP.format(connect=connect)
 
 
 def is_page(request: HttpRequest) -> bool:
@@ -29,7 +39,7 @@ class WebPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if is_page(request) and response.get("Content-Type", "").startswith("text/html"):
-            response.setdefault("Content-Security-Policy", CSP)
+            response.setdefault("Content-Security-Policy", content_security_policy())
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

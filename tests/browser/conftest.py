@@ -29,7 +29,7 @@ def hub(tmp_path_factory):
     live = LiveHub(tmp_path_factory.mktemp("web-hub"), HUB_SIGNUP="true").start()
     live.tokens = json.loads(live.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
     yield live
-    live.stop()
+    live.close()
 
 
 @pytest.fixture

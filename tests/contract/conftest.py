@@ -74,7 +74,7 @@ def hub(tmp_path_factory):
     tokens = json.loads(live.manage("shell", "-c", _PERSONAS).stdout.strip().splitlines()[-1])
     live.tokens = tokens
     yield live
-    live.stop()
+    live.close()
 
 
 def _persona(hub: LiveHub, name: str) -> Persona:

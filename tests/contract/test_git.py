@@ -1,6 +1,8 @@
 """Git over HTTP with Git LFS: the real `git` and `git-lfs` clients against a live hub."""
 
+import gzip
 import os
+import subprocess
 
 import httpx2 as httpx
 import pytest
@@ -168,6 +170,33 @@ def test_a_push_larger_than_gits_post_buffer_streams_through(hub, alice, model, 
     assert "Transfer-Encoding: chunked" in pushed.stderr
     assert alice.api(hub).model_info(repo_id).sha == sha
     assert download(hub, alice, repo_id, "big.txt", tmp_path) == data
+
+
+def test_a_gzipped_push_body_lands(hub, alice, model, git, tmp_path):
+    """git never compresses a push, but other clients may: the hub inflates the body."""
+    repo_id, _, _ = model
+    git("clone", remote(hub, repo_id, token=alice.token), "clone", cwd=tmp_path)
+    checkout = tmp_path / "clone"
+    old = git.out("rev-parse", "HEAD", cwd=checkout)
+    new = git.commit_files(checkout, {"gzipped.txt": b"gzipped\n"}, "Sent gzipped")
+    pack = subprocess.run(["git", "pack-objects", "--stdout", "--revs", "--thin", "-q"],
+                          input=f"{new}\n^{old}\n".encode(), cwd=checkout, env=git.env,
+                          capture_output=True, check=True).stdout  # fmt: skip
+    command = f"{old} {new} refs/heads/main\0report-status\n".encode()
+    body = b"%04x%s0000%s" % (len(command) + 4, command, pack)
+
+    answer = httpx.post(
+        f"{hub.url}/{repo_id}.git/git-receive-pack",
+        content=gzip.compress(body),
+        headers={"Content-Type": "application/x-git-receive-pack-request",
+                 "Content-Encoding": "gzip"},
+        auth=("alice", alice.token),
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    assert b"unpack ok" in answer.content and b"ok refs/heads/main" in answer.content
+    assert alice.api(hub).model_info(repo_id).sha == new
+    assert download(hub, alice, repo_id, "gzipped.txt", tmp_path) == b"gzipped\n"
 
 
 def test_pushed_commits_and_lfs_files_download_through_the_client(hub, alice, model, git, tmp_path):

@@ -327,15 +327,32 @@ def test_bad_inputs_answer_a_clear_error(hub, alice, models, body, status, code,
 
 def test_concurrent_requests_for_one_model_are_answered_together(hub, alice, models):
     repo_id, folder = models["text-classification"]
+    generator, _ = models["text-generation"]
+    slow = {"inputs": "the quick", "parameters": {"max_new_tokens": 500, "min_new_tokens": 500}}
     texts = [f"i love this movie {'very ' * n}much" for n in range(8)]
     before = len(hub.output)
 
-    def ask(text: str):
+    def ask(model: str, body: dict):
         with wire(hub, alice) as http:
-            return http.post(f"/models/{repo_id}", json={"inputs": text}, headers=WAIT)
+            http.timeout = 120
+            return http.post(f"/models/{model}", json=body, headers=WAIT)
 
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(ask, texts))
+    def generating() -> int:
+        found = re.findall(rf"pid (\d+) answers 1 request\(s\) for {generator}@",
+                           "".join(hub.output[before:]))  # fmt: skip
+        return len(set(found))
+
+    with ThreadPoolExecutor(10) as pool:
+        # Both worker processes busy with a long generation: the 8 requests wait together.
+        # (A worker serving a warm model answers each request as it comes, and a tiny
+        # model answers faster than this machine's web processes can send 8 requests.)
+        busy = []
+        for count in (1, 2):
+            busy.append(pool.submit(ask, generator, slow))
+            wait_until(lambda: generating() == count, timeout=60, interval=0.02,  # noqa: B023
+                       message=f"{count} worker(s) to generate")  # fmt: skip
+        answers = list(pool.map(lambda text: ask(repo_id, {"inputs": text}), texts))
+        assert [future.result().status_code for future in busy] == [200, 200]
 
     direct = pipeline("text-classification", model=str(folder))
     for text, answer in zip(texts, answers, strict=True):

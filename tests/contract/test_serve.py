@@ -14,7 +14,7 @@ pytestmark = pytest.mark.live
 def fresh_hub(tmp_path_factory):
     hub = LiveHub(tmp_path_factory.mktemp("fresh-hub")).start()
     yield hub
-    hub.stop()
+    hub.close()
 
 
 def printed_token(hub: LiveHub) -> str:

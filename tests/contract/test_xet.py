@@ -1,5 +1,5 @@
-"""This hub has no Xet store: it says so on the token routes and never hints at Xet elsewhere,
-so hf_xet never takes over a download."""
+"""Files the Xet store does not hold (uploaded through Git LFS, or regular files) carry no Xet
+hint anywhere, so hf_xet never takes over their download."""
 
 import os
 
@@ -23,16 +23,7 @@ def repo_id(hub, alice) -> str:
     return repo_id
 
 
-@pytest.mark.parametrize("kind", ["write", "read"])
-def test_the_xet_token_routes_answer_501_naming_hf_hub_disable_xet(hub, alice, repo_id, kind):
-    with wire(hub, alice) as client:
-        response = client.get(f"/api/models/{repo_id}/xet-{kind}-token/main")
-
-    assert response.status_code == 501
-    assert "HF_HUB_DISABLE_XET" in response.headers["X-Error-Message"]
-
-
-def test_no_response_hints_at_xet(hub, alice, repo_id):
+def test_no_response_about_an_lfs_uploaded_file_hints_at_xet(hub, alice, repo_id):
     with wire(hub, alice) as client:
         sha = client.get(f"/api/models/{repo_id}").json()["sha"]
         responses = [
@@ -51,17 +42,3 @@ def test_no_response_hints_at_xet(hub, alice, repo_id):
         assert not [name for name in response.headers if name.lower().startswith("x-xet")]
         assert "xet-auth" not in response.headers.get("Link", "")
         assert b"xetHash" not in response.content
-
-
-def test_the_stock_client_cannot_upload_an_lfs_file_and_commits_nothing(
-    hub, alice, repo_name, with_xet
-):
-    """hf_xet takes every LFS-mode upload; it stops at the 501 before any commit."""
-    api = alice.api(hub)
-    repo_id = make_repo(hub, alice, repo_name)
-    sha = api.model_info(repo_id).sha
-
-    with pytest.raises(ConnectionError, match="501"):
-        api.upload_file(path_or_fileobj=os.urandom(4096), path_in_repo="w.bin", repo_id=repo_id)
-
-    assert api.model_info(repo_id).sha == sha

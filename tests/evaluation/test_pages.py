@@ -104,3 +104,97 @@ def test_the_leaderboard_sorts_by_any_column(client, alice, bob, tmp_path, repos
     assert order(by_size) == ["bob/wide", "alice/yes-man"]
     assert order(by_name) == ["alice/yes-man", "bob/wide"]
     assert 'aria-sort="descending"' in by_size.content.decode()
+
+
+@pytest.fixture
+def board(alice, repos):
+    return leaderboard_create(
+        user=alice,
+        token=None,
+        dataset=repos["dataset"],
+        options={
+            "slug": "sentiment",
+            "title": "Sentiment",
+            "task": "text-classification",
+            "metrics": ["accuracy", "f1_macro"],
+            "main_metric": "accuracy",
+        },
+    )
+
+
+def test_the_datasets_writers_change_a_leaderboards_settings(client, alice, charlie, board):
+    client.force_login(charlie)
+    assert "Leaderboard settings" not in client.get("/leaderboards/alice/reviews/sentiment").text
+    refused = client.post(
+        "/leaderboards/alice/reviews/sentiment/settings",
+        {"title": "Mine", "main_metric": "f1_macro"},
+    )
+    assert refused.status_code == 403
+    client.force_login(alice)
+    assert "Leaderboard settings" in client.get("/leaderboards/alice/reviews/sentiment").text
+
+    client.post(
+        "/leaderboards/alice/reviews/sentiment/settings",
+        {"title": "Sentiment v2", "description": "Reviews", "main_metric": "f1_macro"},
+    )
+
+    board.refresh_from_db()
+    assert (board.title, board.description, board.main_metric) == (
+        "Sentiment v2",
+        "Reviews",
+        "f1_macro",
+    )
+    page = client.get("/leaderboards/alice/reviews/sentiment").text
+    assert "ranked by <strong>f1_macro</strong>" in page
+
+
+def test_a_metric_the_board_does_not_compute_cannot_rank_it(client, alice, board):
+    client.force_login(alice)
+
+    client.post(
+        "/leaderboards/alice/reviews/sentiment/settings",
+        {"title": "Sentiment", "main_metric": "bleu"},
+    )
+
+    board.refresh_from_db()
+    assert board.main_metric == "accuracy"
+
+
+def test_deleting_a_leaderboard_keeps_the_evaluations(client, alice, charlie, repos, board):
+    leaderboard_submit(user=alice, token=None, board=board, model=repos["model"], revision="main")
+    client.force_login(charlie)
+    assert client.post("/leaderboards/alice/reviews/sentiment/delete").status_code == 403
+    client.force_login(alice)
+
+    response = client.post("/leaderboards/alice/reviews/sentiment/delete")
+
+    assert response.status_code == 302
+    assert client.get("/leaderboards/alice/reviews/sentiment").status_code == 404
+    assert EvaluationJob.objects.filter(model_repo=repos["model"]).exists()
+
+
+def test_the_api_changes_and_deletes_a_leaderboard(client, alice, charlie, board):
+    from registry.services.tokens import token_create
+
+    url = "/api/leaderboards/alice/reviews/sentiment"
+    mine = token_create(user=alice, name="w", role="write")[1]
+    theirs = token_create(user=charlie, name="w", role="write")[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {mine}"}
+
+    refused = client.patch(
+        url,
+        {"title": "x"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {theirs}",
+    )
+    fixed = client.patch(url, {"dataset_sha": "0" * 40}, content_type="application/json", **auth)
+    changed = client.patch(
+        url, {"title": "Renamed", "auto_propose": True}, content_type="application/json", **auth
+    )
+    deleted = client.delete(url, **auth)
+
+    assert refused.status_code == 403
+    assert fixed.status_code == 400 and "Cannot change dataset_sha" in fixed.json()["error"]
+    assert changed.status_code == 200 and changed.json()["title"] == "Renamed"
+    assert deleted.status_code == 204
+    assert client.get(url).status_code == 404

@@ -33,13 +33,18 @@ print(json.dumps(out))
 
 
 class S3Server:
-    """moto's S3 server on a free loopback port."""
+    """moto's S3 server on a free loopback port.
 
-    def __init__(self):
+    `bucket_cors`: answer browsers by each bucket's CORS rules, as S3 does, instead of
+    moto's default of allowing every origin.
+    """
+
+    def __init__(self, *, bucket_cors: bool = False):
         self.url = f"http://127.0.0.1:{free_port()}"
         port = self.url.rsplit(":", 1)[1]
+        env = {**os.environ, "MOTO_DISABLE_GLOBAL_CORS": "1"} if bucket_cors else None
         self.process = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", port],
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", port], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         wait_until(self._answers, timeout=60, message="moto_server")

@@ -44,7 +44,7 @@ def test_a_backup_restores_into_an_empty_hub_whole(s3, tmp_path, source_store, t
         seen = fill(source)
         backed_up = source.manage("backup", str(tmp_path / "backup"))
     finally:
-        source.stop()
+        source.close()
     target = LiveHub(tmp_path / "target", **store_env(s3, target_store))
     target.manage("migrate", "--noinput")
 
@@ -67,7 +67,7 @@ def test_a_backup_restores_into_an_empty_hub_whole(s3, tmp_path, source_store, t
         with pytest.raises(RepositoryNotFoundError):
             alice.model_info(seen["secret"])
     finally:
-        target.stop()
+        target.close()
 
     assert "2 repositories" in backed_up.stdout
     assert restored.returncode == 0, restored.stdout + restored.stderr

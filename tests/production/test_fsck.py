@@ -20,7 +20,7 @@ CARD = "---\nlicense: mit\ntags: [fsck-tag]\n---\n# A card\n"
 def hub(tmp_path):
     live = start_hub(tmp_path / "hub")
     yield live
-    live.stop()
+    live.close()
 
 
 def shell(hub, code: str) -> str:

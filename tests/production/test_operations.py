@@ -62,7 +62,7 @@ def hub(tmp_path_factory):
     settings = {k: v for k, v in PRODUCTION.items() if k != "HUB_PUBLIC_URL"}
     live = start_hub(tmp_path_factory.mktemp("ops"), HUB_LOG_FORMAT="json", **settings)
     yield live
-    live.stop()
+    live.close()
 
 
 @pytest.mark.live

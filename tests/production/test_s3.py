@@ -30,7 +30,7 @@ def hub(s3, tmp_path_factory):
     )
     live.bucket = env["HUB_S3_BUCKET"]
     yield live
-    live.stop()
+    live.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -389,21 +390,36 @@ def test_nothing_accepted_is_lost_when_a_web_process_and_a_worker_die(cluster, t
 
 
 def _kill_a_worker_mid_verification(cluster, started: float, stop: threading.Event) -> dict:
-    """SIGKILLs whichever worker is verifying an upload (an lfs_adopt task) first."""
+    """SIGKILLs a worker while it holds an upload's verification (an lfs_adopt task).
+
+    Verifying takes milliseconds, so killing first and looking after would race it: a
+    worker whose log shows such a task received and not finished is frozen (SIGSTOP to its
+    process group), its log read to the end, and killed only if the task is still unfinished;
+    otherwise it runs on and the workers are watched again.
+    """
     stop.wait(max(0.0, started + KILL_WORKER_BETWEEN[0] - time.monotonic()))
-    inspect = cluster["control"].control.inspect(timeout=1, limit=2)
+    deadline = time.monotonic() + KILL_WORKER_BETWEEN[1] - KILL_WORKER_BETWEEN[0]
+    while time.monotonic() < deadline:
+        for host, worker in cluster["workers"].items():
+            if not _unfinished_adopts(worker):
+                continue
+            os.killpg(worker.popen.pid, signal.SIGSTOP)
+            time.sleep(0.3)  # the drain thread reads what the worker logged before it froze
+            held = _unfinished_adopts(worker)
+            if held:
+                worker.kill()
+                return {"host": host, "tasks": held}
+            os.killpg(worker.popen.pid, signal.SIGCONT)
+        time.sleep(0.005)
+    raise TimeoutError("no worker was seen verifying an upload")
 
-    def running() -> dict | None:
-        for host, tasks in (inspect.active() or {}).items():
-            adopting = [t["id"] for t in tasks if t["name"] == "minihub.lfs_adopt"]
-            if adopting:
-                return {"host": host, "tasks": adopting}
-        return None
 
-    deadline = KILL_WORKER_BETWEEN[1] - KILL_WORKER_BETWEEN[0]
-    found = wait_until(running, timeout=deadline, interval=0.05, message="an lfs_adopt task")
-    cluster["workers"][found["host"]].kill()
-    return found
+def _unfinished_adopts(worker: Process) -> list[str]:
+    """lfs_adopt tasks the worker's log shows received and not yet ended."""
+    log = "".join(worker.output)
+    received = re.findall(r"Task minihub\.lfs_adopt\[([^]]+)\] received", log)
+    ended = set(re.findall(r"\[([^]]+)\] (?:succeeded|raised|retry|failed)", log))
+    return [task for task in received if task not in ended]
 
 
 def _check(cluster, api: HfApi, ledger: Ledger, failover: Failover, killed: dict) -> None:

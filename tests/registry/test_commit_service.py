@@ -71,3 +71,21 @@ def test_concurrent_commits_without_a_parent_all_land(repo, alice):
     files = [e.path for e in git.list_tree(head, recursive=True) if e.type == "file"]
     assert len(files) == rounds * writers + 1
     assert len(list(git.walk_commits(head))) == rounds * writers + 1
+
+
+def test_a_ref_lock_left_by_a_killed_process_does_not_block_the_branch(repo, alice):
+    from registry.gitstore import GitRepo
+
+    git = GitRepo(repo.storage_id)
+    # What a web process killed inside `git update-ref` leaves: a fresh lock on the branch.
+    (git.path / "refs" / "heads").mkdir(parents=True, exist_ok=True)
+    (git.path / "refs" / "heads" / "main.lock").write_text(git.resolve("main") + "\n")
+
+    shas = []
+    for i in range(3):
+        shas.append(commit_create(user=alice, repo=repo, git=git, ref="refs/heads/main",
+                                  parent_commit=None, message=f"after the kill {i}\n",
+                                  changes=[add(git, f"{i}.txt", b"x")]))  # fmt: skip
+
+    assert git.resolve("main") == shas[-1]
+    assert not (git.path / "refs" / "heads" / "main.lock").exists()

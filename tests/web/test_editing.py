@@ -148,3 +148,70 @@ def test_anonymous_visitors_are_sent_to_sign_in_before_editing(client, alice):
     response = client.get("/alice/tiny/edit/main/README.md")
 
     assert response.status_code == 302 and response["Location"].startswith("/login?next=")
+
+
+def _open_pull_request(client, charlie, content: bytes = b"# Better card\n"):
+    client.force_login(charlie)
+    client.post(
+        "/alice/tiny/edit/main/README.md",
+        {"path": "README.md", "content": content.decode(), "summary": "Improve", "create_pr": "on"},
+    )
+
+
+def test_a_maintainer_merges_a_pull_request_from_its_page(client, alice, charlie):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"README.md": b"# Card\n"})
+    _open_pull_request(client, charlie)
+    assert b'value="merge"' not in client.get("/alice/tiny/discussions/1").content
+    client.force_login(alice)
+    assert b'value="merge"' in client.get("/alice/tiny/discussions/1").content
+
+    response = client.post("/alice/tiny/discussions/1", {"action": "merge"})
+
+    assert response["Location"] == "/alice/tiny/discussions/1"
+    pull = Discussion.objects.get(repo=repo, num=1)
+    assert pull.status == "merged" and pull.merge_commit
+    assert _read(repo, "README.md") == b"# Better card\n"
+    assert b"merged as" in client.get("/alice/tiny/discussions/1").content
+
+
+def test_a_conflicting_merge_shows_the_files_and_moves_nothing(client, alice, charlie):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"README.md": b"# Card\n"})
+    _open_pull_request(client, charlie)
+    commit_files(repo, alice, {"README.md": b"# Changed on main\n"})
+    client.force_login(alice)
+
+    response = client.post("/alice/tiny/discussions/1", {"action": "merge"})
+
+    assert b"conflicts with main: README.md" in response.content
+    assert Discussion.objects.get(repo=repo, num=1).status == "open"
+    assert _read(repo, "README.md") == b"# Changed on main\n"
+
+
+def test_the_author_closes_and_reopens_but_cannot_merge(client, alice, charlie):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"README.md": b"# Card\n"})
+    _open_pull_request(client, charlie)
+
+    client.post("/alice/tiny/discussions/1", {"action": "close"})
+    assert Discussion.objects.get(repo=repo, num=1).status == "closed"
+    client.post("/alice/tiny/discussions/1", {"action": "reopen"})
+    assert Discussion.objects.get(repo=repo, num=1).status == "open"
+
+    response = client.post("/alice/tiny/discussions/1", {"action": "merge"})
+    assert b"Only the repo&#x27;s maintainers can merge" in response.content
+    assert Discussion.objects.get(repo=repo, num=1).status == "open"
+
+
+def test_others_cannot_close_a_discussion(client, alice, charlie, bob):
+    repo = make_repo(alice)
+    commit_files(repo, alice, {"README.md": b"# Card\n"})
+    _open_pull_request(client, charlie)
+    client.force_login(bob)
+
+    assert b'value="close"' not in client.get("/alice/tiny/discussions/1").content
+    response = client.post("/alice/tiny/discussions/1", {"action": "close"})
+
+    assert b"Only the author or the repo&#x27;s maintainers" in response.content
+    assert Discussion.objects.get(repo=repo, num=1).status == "open"

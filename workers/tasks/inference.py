@@ -6,14 +6,12 @@ app is created, before Django's apps are ready.
 
 import os
 
-from celery import states
-from celery.signals import worker_init
+from billiard.exceptions import WorkerLostError
+from celery.exceptions import TimeLimitExceeded
+from celery.signals import task_failure, worker_init
 from django.conf import settings
 
 from workers.celery import app
-
-# The state a request's answer has while its model loads (then SUCCESS).
-LOADING = "LOADING"
 
 
 @worker_init.connect
@@ -25,9 +23,8 @@ def _offline(**kwargs) -> None:
 @app.task(
     name="minihub.inference",
     queue="inference",
-    # Answers are published per request id by the service (a batch answers many requests).
+    # Answers go to each request's own channel (a batch answers many requests).
     ignore_result=True,
-    store_errors_even_if_ignored=True,
     # A worker process killed mid-batch: the batch runs once more, then fails cleanly.
     retry_on_worker_lost=True,
     max_retries=1,
@@ -35,16 +32,30 @@ def _offline(**kwargs) -> None:
     # A last resort against a hung batch; loading a model may take as long as answering.
     time_limit=2 * settings.HUB_INFERENCE_TIMEOUT,
 )
-def answer_inference(request_id: str) -> None:
-    """Answers request `request_id` and the other pending requests for its model."""
+def answer_inference(model: str) -> None:
+    """Answers a batch of the pending requests for `model` (the task's id names the claim)."""
     from inference.services import inference_batch_run
 
-    inference_batch_run(request_id=request_id, publish=_publish)
+    inference_batch_run(claim_id=answer_inference.request.id, model=model)
 
 
-def _publish(request_id: str, answer: dict) -> None:
-    state = LOADING if "loading" in answer else states.SUCCESS
-    app.backend.store_result(request_id, answer, state)
+@task_failure.connect(sender=answer_inference)
+def _answer_failure(task_id: str, exception: BaseException, **kwargs) -> None:
+    """A batch that will not run again answers its requests with the reason at once.
+
+    Runs in the worker's main process for a lost process or a hard time limit, in the pool
+    process for an error raised by the task.
+    """
+    from inference.errors import InferenceFailed, InferenceTimeout, InferenceWorkerLost
+    from inference.services import inference_batch_fail
+
+    if isinstance(exception, WorkerLostError):
+        error = InferenceWorkerLost()
+    elif isinstance(exception, TimeLimitExceeded):
+        error = InferenceTimeout(f"The batch ran past its time limit ({exception})")
+    else:
+        error = InferenceFailed(f"Inference failed: {type(exception).__name__}: {exception}")
+    inference_batch_fail(claim_id=task_id, error=error)
 
 
 @app.task(name="minihub.widget_examples", queue="inference", ignore_result=True)

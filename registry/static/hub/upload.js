@@ -1,7 +1,8 @@
 // Browser uploads: files and folders by picker or drag and drop, a progress bar per file.
 // Small text files go inline in the commit; large or binary ones (the server decides, through
 // the preupload API) are hashed here, sent through the Git LFS batch API straight to the
-// signed upload URL, and referenced in the commit by their sha256.
+// signed upload URL (the hub's, or a bucket's on another origin), verified, and referenced in
+// the commit by their sha256.
 "use strict";
 
 (function () {
@@ -214,6 +215,7 @@
     return digest.hex();
   }
 
+  // Resolves with the finished XMLHttpRequest (its body and headers).
   function send(method, url, body, headers, onProgress) {
     return new Promise(function (resolve, reject) {
       const xhr = new XMLHttpRequest();
@@ -221,12 +223,42 @@
       Object.entries(headers).forEach(function (pair) { xhr.setRequestHeader(pair[0], pair[1]); });
       xhr.upload.onprogress = function (event) { if (event.lengthComputable) onProgress(event.loaded / event.total); };
       xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.responseText);
+        if (xhr.status >= 200 && xhr.status < 300) resolve(xhr);
         else reject(new Error(errorText(xhr)));
       };
-      xhr.onerror = function () { reject(new Error("network error")); };
+      // A bucket without a CORS rule for this page's origin ends here too (see operations.md).
+      xhr.onerror = function () { reject(new Error("network error or refused by the storage (CORS)")); };
       xhr.send(body);
     });
+  }
+
+  // The CSRF token goes to the hub only, never to a bucket's presigned URL on another origin
+  // (where an unexpected header would also fail the CORS preflight).
+  function headersFor(url, extra) {
+    const headers = Object.assign({}, extra || {});
+    if (new URL(url, window.location.href).origin === window.location.origin) {
+      headers["X-CSRFToken"] = csrf;
+    }
+    return headers;
+  }
+
+  // The multipart transfer, as huggingface_hub speaks it: each part to its own URL, then the
+  // parts' ETags to the upload link, which completes the object.
+  async function uploadParts(item, action, onProgress) {
+    const chunk = Number(action.header.chunk_size);
+    const parts = [];
+    for (let number = 1; action.header[String(number)]; number++) {
+      const url = action.header[String(number)];
+      const start = (number - 1) * chunk;
+      const part = item.file.slice(start, start + chunk);
+      const xhr = await send("PUT", url, part, headersFor(url), function (done) {
+        onProgress((start + done * part.size) / item.file.size);
+      });
+      const etag = xhr.getResponseHeader("ETag");
+      if (!etag) throw new Error("the storage hid the part's ETag (bucket CORS must expose ETag)");
+      parts.push({ partNumber: number, etag: etag });
+    }
+    await jsonRequest(action.href, { oid: item.oid, parts: parts }, "application/vnd.git-lfs+json");
   }
 
   function errorText(xhr) {
@@ -238,21 +270,31 @@
     item.oid = await hash(item);
     const lfsJson = "application/vnd.git-lfs+json";
     const answer = await jsonRequest(form.dataset.batch, {
-      operation: "upload", transfers: ["basic"], hash_algo: "sha256",
+      operation: "upload", transfers: ["basic", "multipart"], hash_algo: "sha256",
       ref: { name: form.dataset.rev }, objects: [{ oid: item.oid, size: item.file.size }],
     }, lfsJson);
     const object = answer.objects[0];
     if (object.error) throw new Error(object.error.message);
-    const action = object.actions && object.actions.upload;
+    const actions = object.actions || {};
+    const action = actions.upload;
     if (!action) {
       setState(item, "already stored", 100);
       return;
     }
-    const headers = Object.assign({ "X-CSRFToken": csrf }, action.header || {});
-    await send("PUT", action.href, item.file, headers, function (done) {
+    const progress = function (done) {
       setState(item, "uploading " + human(done * item.file.size) + " / " + human(item.file.size),
         10 + Math.round(done * 90));
-    });
+    };
+    if (action.header && action.header.chunk_size) {
+      await uploadParts(item, action, progress);
+    } else {
+      await send("PUT", action.href, item.file, headersFor(action.href, action.header), progress);
+    }
+    if (actions.verify) {
+      // A bucket keeps the bytes aside until the hub has checked their size and sha256.
+      setState(item, "verifying", 100);
+      await jsonRequest(actions.verify.href, { oid: item.oid, size: item.file.size }, lfsJson);
+    }
     setState(item, "stored", 100);
   }
 
@@ -276,11 +318,11 @@
     const body = await commitLines(regular);
     const pr = form.elements.create_pr.checked ? "?create_pr=1" : "";
     const url = form.dataset.api + "/commit/" + encodeURIComponent(form.dataset.rev) + pr;
-    const text = await send("POST", url, body,
+    const xhr = await send("POST", url, body,
       { "Content-Type": "application/x-ndjson", "X-CSRFToken": csrf },
       function (done) { regular.forEach(function (item) { setState(item, "sending", Math.round(done * 100)); }); });
     regular.forEach(function (item) { setState(item, "committed", 100); });
-    return JSON.parse(text);
+    return JSON.parse(xhr.responseText);
   }
 
   form.addEventListener("submit", async function (event) {

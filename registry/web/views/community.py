@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from registry import errors
-from registry.models import DiscussionEvent
+from registry.models import Discussion, DiscussionEvent
 from registry.services import discussions as service
 from registry.web import queries
 from registry.web.diffs import parse_patch
@@ -65,15 +65,24 @@ def discussion(
 ) -> HttpResponse:
     repo = route_repo(request, prefix, namespace, name)
     item = queries.discussion_get(repo=repo, num=int(num))
-    form = CommentForm(request.POST or None)
-    if request.method == "POST":
+    action = request.POST.get("action", "comment") if request.method == "POST" else None
+    form = CommentForm(request.POST if action == "comment" else None)
+    problem = None
+    if action is not None:
         require_signed_in(request)
-        if form.is_valid():
-            user, token = caller(request)
-            service.comment_add(
-                user=user, token=token, discussion=item, text=form.cleaned_data["comment"]
-            )
-            return redirect(f"{repo_base(repo)}/discussions/{num}")
+        user, token = caller(request)
+        try:
+            if action == "comment":
+                if form.is_valid():
+                    service.comment_add(
+                        user=user, token=token, discussion=item, text=form.cleaned_data["comment"]
+                    )
+                    return redirect(f"{repo_base(repo)}/discussions/{num}")
+            else:
+                _change_status(user, token, item, action)
+                return redirect(f"{repo_base(repo)}/discussions/{num}")
+        except errors.HubError as exc:
+            problem = exc.message
     events = item.events.select_related("author").order_by("id")
     context = {
         "header": repo_header(request, repo, tab="community"),
@@ -82,5 +91,34 @@ def discussion(
         "comment_kind": DiscussionEvent.Kind.COMMENT,
         "files": _pull_request_diff(item) if item.is_pull_request else [],
         "form": form,
+        "problem": problem,
+        "can_moderate": _can_moderate(request, item),
+        "can_merge": item.is_pull_request and _is_maintainer(request, repo),
     }
     return render(request, "repo/discussion.html", context)
+
+
+def _change_status(user, token, item, action: str) -> None:
+    """Close, reopen or merge from the page, through the same services as the API."""
+    if action == "merge":
+        if not item.is_pull_request:
+            raise errors.BadRequest("Only pull requests can be merged")
+        service.pr_merge(
+            user=user, token=token, discussion=item, git=open_git(item.repo), comment=None
+        )
+    elif action in {"close", "reopen"}:
+        status = Discussion.Status.CLOSED if action == "close" else Discussion.Status.OPEN
+        service.status_change(user=user, token=token, discussion=item, status=status, comment=None)
+    else:
+        raise errors.BadRequest(f"Unknown action {action!r}")
+
+
+def _is_maintainer(request: HttpRequest, repo) -> bool:
+    return request.user.is_authenticated and service.can_maintain(request.user, repo)
+
+
+def _can_moderate(request: HttpRequest, item) -> bool:
+    """Authors and maintainers may close and reopen; nobody changes a merged PR."""
+    if not request.user.is_authenticated or item.status == Discussion.Status.MERGED:
+        return False
+    return item.author_id == request.user.pk or _is_maintainer(request, item.repo)

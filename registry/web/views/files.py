@@ -12,9 +12,9 @@ from pygments.util import ClassNotFound
 
 from registry import errors
 from registry.api.common import rev_and_path
-from registry.blobs import blob_store
 from registry.gitstore import Entry, GitRepo
 from registry.names import validate_path_in_repo
+from registry.services.objects import object_open
 from registry.web import queries
 from registry.web.preview import PreviewError, preview_format, table_page
 from registry.web.views.common import open_git, repo_header, rev_url, route_repo
@@ -105,9 +105,10 @@ def _view_of(git: GitRepo, entry: Entry) -> dict:
 
 def _table(git: GitRepo, entry: Entry, fmt: str, offset: int) -> dict:
     if entry.lfs is not None:
-        if blob_store().size(entry.lfs.oid) != entry.lfs.size:
+        try:
+            source = object_open(oid=entry.lfs.oid, size=entry.lfs.size)
+        except FileNotFoundError:
             return {"error": "The file's bytes are missing from storage"}
-        source = blob_store().open(entry.lfs.oid)
     else:
         source = pa.BufferReader(git.read_blob(entry.oid))
     try:
@@ -159,9 +160,12 @@ def raw(
         raise errors.EntryNotFound(f"{path} does not exist at {rev}")
     content_type = IMAGE_TYPES.get(_extension(path), "text/plain; charset=utf-8")
     if entry.lfs is not None:
-        if blob_store().size(entry.lfs.oid) != entry.lfs.size:
-            raise errors.EntryNotFound(f"The LFS object of {path} is missing from storage")
-        response = FileResponse(blob_store().open(entry.lfs.oid), content_type=content_type)
+        try:
+            source = object_open(oid=entry.lfs.oid, size=entry.lfs.size)
+        except FileNotFoundError:
+            message = f"The LFS object of {path} is missing from storage"
+            raise errors.EntryNotFound(message) from None
+        response = FileResponse(source, content_type=content_type)
     else:
         response = HttpResponse(git.read_blob(entry.oid), content_type=content_type)
     response["Content-Security-Policy"] = _RAW_CSP

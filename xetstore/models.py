@@ -1,0 +1,59 @@
+"""What the Xet store knows: the xorbs it holds and the files registered from shards.
+
+A xorb's bytes live in object storage (`xetstore.storage`); its row holds the chunk index
+that reconstructions and shard checks read, so neither reopens the object.
+"""
+
+from django.db import models
+
+
+class Xorb(models.Model):
+    # The Xet string form of the xorb hash, as in URLs and JSON.
+    hash = models.CharField(max_length=64, primary_key=True)
+    serialized_len = models.IntegerField()
+    raw_len = models.BigIntegerField()
+    chunk_count = models.IntegerField()
+    # xetstore.xorb.pack_index: per chunk its hash, raw length, offset and serialized length.
+    index = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class XetFile(models.Model):
+    """A file registered from a shard, its sha256 computed from its bytes by the store."""
+
+    file_hash = models.CharField(max_length=64, primary_key=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class XetFileTerm(models.Model):
+    """A run of chunks `[start, end)` of a xorb: a file is its terms in `position` order."""
+
+    file = models.ForeignKey(XetFile, on_delete=models.CASCADE, related_name="terms")
+    position = models.IntegerField()
+    # A stored xorb stays while a file needs it.
+    xorb = models.ForeignKey(Xorb, on_delete=models.PROTECT, related_name="+")
+    start = models.IntegerField()
+    end = models.IntegerField()
+    # Plain bytes of the term: reconstructions skip terms outside a range without the index.
+    size = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("file", "position", name="xet_file_term_unique"),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="xet_term_nonempty"
+            ),
+        ]
+
+
+class DedupChunk(models.Model):
+    """A chunk hf_xet may ask about (`GET /v1/chunks/...`) and a xorb that holds it: the first
+    chunk of each file, and chunks whose hash is 0 modulo 1024 (the client's rule)."""
+
+    chunk_hash = models.CharField(max_length=64)
+    xorb = models.ForeignKey(Xorb, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("chunk_hash", "xorb", name="xet_dedup_chunk_unique")]
