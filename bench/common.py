@@ -4,6 +4,8 @@ import argparse
 import math
 import os
 import re
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,3 +78,30 @@ def table(title: str, rows: list[tuple[str, float, str]], unit: str) -> None:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+# Appended to every wrk script: wrk's report as one line, "wrk-summary <requests>
+# <microseconds> <failed requests>".
+_WRK_DONE = """
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format("wrk-summary %d %d %d\\n", summary.requests, summary.duration,
+                          e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def run_wrk(script: str, args: list[str]) -> tuple[int, float]:
+    """Runs `wrk` with the Lua `script` and `args`; every answer must be a success.
+
+    Returns the number of requests and the seconds they took.
+    """
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script + _WRK_DONE)
+        lua.flush()
+        run = subprocess.run(["wrk", "--script", lua.name, *args], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = next(line for line in run.stdout.splitlines() if line.startswith("wrk-summary"))
+    requests, micros, failed = (int(n) for n in summary.split()[1:])
+    assert failed == 0, f"{failed} of {requests} requests failed:\n{run.stdout}"
+    return requests, micros / 1e6

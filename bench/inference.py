@@ -25,7 +25,6 @@ os.environ.update(HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_PROGRESS_BARS="1"
 
 import shutil  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -37,7 +36,7 @@ import torch  # noqa: E402
 from huggingface_hub import HfApi  # noqa: E402
 from transformers import BertConfig, BertForSequenceClassification, pipeline  # noqa: E402
 
-from bench.common import live_hub, parser, verdict  # noqa: E402
+from bench.common import live_hub, parser, run_wrk, verdict  # noqa: E402
 from tests.inference.tiny import wordpiece  # noqa: E402
 from tests.live import wait_until  # noqa: E402
 
@@ -55,12 +54,6 @@ local n = 0
 function request()
    n = n + 1
    return wrk.format(nil, nil, nil, string.format('{"inputs": "TEXT"}', n))
-end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format("wrk-summary %d %d %d\\n", summary.requests, summary.duration,
-                          e.connect + e.read + e.write + e.status + e.timeout))
 end
 """.replace("TEXT", TEXT.replace("{n}", "%d"))
 
@@ -119,21 +112,12 @@ def api_throughput(hub, token: str, url: str, per_client: int) -> float:
 
 def wrk_throughput(hub, url: str, seconds: int) -> float:
     """Requests per second from wrk's CLIENTS connections; every answer must be a success."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_SCRIPT)
-        script.flush()
-        run = subprocess.run(
-            ["wrk", "--threads", "2", "--connections", str(CLIENTS), "--duration", f"{seconds}s",
-             "--timeout", "60s", "--script", script.name,
-             "--header", f"Authorization: Bearer {hub.token}",
-             "--header", "X-Wait-For-Model: true", f"{hub.url}{url}"],
-            capture_output=True, text=True,
-        )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
-    summary = next(line for line in run.stdout.splitlines() if line.startswith("wrk-summary"))
-    requests, micros, failed = (int(n) for n in summary.split()[1:])
-    assert failed == 0, f"{failed} of {requests} requests failed:\n{run.stdout}"
-    return requests / (micros / 1e6)
+    requests, seconds_taken = run_wrk(WRK_SCRIPT, [
+        "--threads", "2", "--connections", str(CLIENTS), "--duration", f"{seconds}s",
+        "--timeout", "60s", "--header", f"Authorization: Bearer {hub.token}",
+        "--header", "X-Wait-For-Model: true", f"{hub.url}{url}",
+    ])  # fmt: skip
+    return requests / seconds_taken
 
 
 def warm(hub, url: str) -> bool:

@@ -31,7 +31,7 @@ import httpx2 as httpx  # noqa: E402
 import psutil  # noqa: E402
 from huggingface_hub import HfApi  # noqa: E402
 
-from bench.common import live_hub, parser, race, table, verdict  # noqa: E402
+from bench.common import live_hub, parser, race, run_wrk, table, verdict  # noqa: E402
 from tests.live import free_port, wait_until  # noqa: E402
 
 TARGET_GAIN = 0.6
@@ -48,12 +48,6 @@ local next_port = 1
 function setup(thread)
    thread.addr = wrk.lookup("127.0.0.1", ports[next_port])[1]
    next_port = next_port %% #ports + 1
-end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format("wrk-summary %%d %%d %%d\\n", summary.requests, summary.duration,
-                          e.connect + e.read + e.write + e.status + e.timeout))
 end
 """
 
@@ -73,26 +67,20 @@ class Measure:
 
 def _wrk(ports: list[int], url: str, token: str, seconds: int, connections: int) -> Measure:
     """One wrk run of `seconds` against `ports`; every answer must be a success."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_SCRIPT % ", ".join(f'"{port}"' for port in ports))
-        script.flush()
-        command = ["wrk", "--threads", str(WRK_THREADS), "--connections", str(connections),
-                   "--duration", f"{seconds}s", "--timeout", "30s", "--script", script.name,
-                   "--header", f"Authorization: Bearer {token}", url]  # fmt: skip
-        web = _web_processes()
-        web_before, machine_before = _cpu(web), psutil.cpu_times()
-        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        run = subprocess.run(command, capture_output=True, text=True)
-        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    script = WRK_SCRIPT % ", ".join(f'"{port}"' for port in ports)
+    args = ["--threads", str(WRK_THREADS), "--connections", str(connections),
+            "--duration", f"{seconds}s", "--timeout", "30s",
+            "--header", f"Authorization: Bearer {token}", url]  # fmt: skip
+    web = _web_processes()
+    web_before, machine_before = _cpu(web), psutil.cpu_times()
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    requests, elapsed = run_wrk(script, args)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine = psutil.cpu_times()
     total = sum(machine) - sum(machine_before)
     idle = machine.idle + machine.iowait - machine_before.idle - machine_before.iowait
-    assert run.returncode == 0, run.stdout + run.stderr
-    summary = next(line for line in run.stdout.splitlines() if line.startswith("wrk-summary"))
-    requests, micros, failed = (int(n) for n in summary.split()[1:])
-    assert failed == 0, f"{failed} of {requests} requests failed:\n{run.stdout}"
     wrk_cpu = sum(getattr(wrk_after, f) - getattr(wrk_before, f) for f in ("ru_utime", "ru_stime"))
-    return Measure(requests, micros / 1e6, _cpu(web) - web_before, wrk_cpu, 1 - idle / total)
+    return Measure(requests, elapsed, _cpu(web) - web_before, wrk_cpu, 1 - idle / total)
 
 
 def _web_processes() -> list[psutil.Process]:

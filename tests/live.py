@@ -24,11 +24,11 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-# Redis databases 1-15, each lent to one live hub at a time: hubs that shared one would
-# take each other's tasks and rate-limit counters. Shuffled, so two test processes on one
-# machine rarely collide; CI runs one suite at a time.
-_free_redis_dbs = random.sample(range(1, 16), 15)
-_redis_db_returned = threading.Condition()
+# Redis databases 1-15, each lent to one live hub at a time, across every test process on
+# the machine (the benchmarks' smoke runs start hubs of their own): hubs that shared one
+# would take each other's tasks and rate-limit counters. A loan is a key in database 0.
+_REDIS_LOAN = "minihub-tests:redis-db:{}"
+_REDIS_LOAN_SECONDS = 3600
 # Hubs being stopped in the background (LiveHub.close); joined when the test process ends.
 _closing: list[threading.Thread] = []
 # One migrated database per test process, cloned for every hub: a copy takes milliseconds
@@ -147,9 +147,7 @@ class LiveHub:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
             self._pg_name = None
         if self._redis_db is not None:
-            with _redis_db_returned:
-                _free_redis_dbs.append(self._redis_db)
-                _redis_db_returned.notify()
+            _redis_admin().delete(_REDIS_LOAN.format(self._redis_db))
             self._redis_db = None
         return code
 
@@ -163,11 +161,34 @@ class LiveHub:
         _closing.append(thread)
 
 
+def _redis_admin() -> redis.Redis:
+    return redis.Redis.from_url(os.environ["HUB_BROKER_URL"].rsplit("/", 1)[0] + "/0")
+
+
 def _borrow_redis_db() -> int:
-    with _redis_db_returned:
-        if not _redis_db_returned.wait_for(lambda: _free_redis_dbs, timeout=120):
-            raise RuntimeError("more than 15 live hubs at once: no free Redis database")
-        return _free_redis_dbs.pop()
+    """A Redis database number no other live hub on this machine holds."""
+    admin = _redis_admin()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for number in random.sample(range(1, 16), 15):
+            loan = _REDIS_LOAN.format(number)
+            if admin.set(loan, os.getpid(), nx=True, ex=_REDIS_LOAN_SECONDS):
+                return number
+            holder = admin.get(loan)
+            if holder and not _alive(int(holder)):  # a test process that died holding it
+                admin.delete(loan)
+        time.sleep(0.2)
+    raise RuntimeError("more than 15 live hubs at once: no free Redis database")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _template(kind: str, pg_admin) -> str:

@@ -268,6 +268,22 @@ class GitRepo:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    @contextmanager
+    def index_lock(self) -> Iterator[None]:
+        """Serializes the rebuilds of the repo's row from git (`repo_reindex`).
+
+        A rebuild reads main's head and then writes the row; one that read before another
+        writer's commit must not write after that writer's rebuild. Under this lock the
+        last rebuild to run reads the newest head. A lock of its own: rebuilds run after
+        the write lock is released, and flock locks do not nest within a process.
+        """
+        with open(self.path / "minihub-index.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def write_blob(self, data: bytes) -> str:
         return str(self.git.create_blob(data))
 

@@ -154,12 +154,15 @@ def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
 
 def repo_reindex(*, repo: Repo, git: GitRepo) -> None:
     """The row-and-tags half of `repo_refresh`: what the API and search show of main."""
-    fields, tags = repo_index(repo=repo, git=git)
-    with transaction.atomic():
-        Repo.objects.filter(pk=repo.pk).update(**fields)
-        RepoTag.objects.filter(repo=repo).exclude(tag__in=tags).delete()
-        existing = set(RepoTag.objects.filter(repo=repo).values_list("tag", flat=True))
-        RepoTag.objects.bulk_create([RepoTag(repo=repo, tag=t) for t in tags if t not in existing])
+    with git.index_lock():
+        fields, tags = repo_index(repo=repo, git=git)
+        with transaction.atomic():
+            Repo.objects.filter(pk=repo.pk).update(**fields)
+            RepoTag.objects.filter(repo=repo).exclude(tag__in=tags).delete()
+            existing = set(RepoTag.objects.filter(repo=repo).values_list("tag", flat=True))
+            RepoTag.objects.bulk_create(
+                [RepoTag(repo=repo, tag=t) for t in tags if t not in existing]
+            )
     for name, value in fields.items():
         setattr(repo, name, value)
 

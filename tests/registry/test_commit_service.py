@@ -48,7 +48,7 @@ def test_a_stale_parent_commit_is_refused_and_nothing_moves(repo, alice):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_commits_without_a_parent_all_land(repo, alice):
+def test_concurrent_commits_without_a_parent_all_land(transactional_db, repo, alice):
     from registry.gitstore import GitRepo
 
     rounds, writers = 10, 3
@@ -71,6 +71,8 @@ def test_concurrent_commits_without_a_parent_all_land(repo, alice):
     files = [e.path for e in git.list_tree(head, recursive=True) if e.type == "file"]
     assert len(files) == rounds * writers + 1
     assert len(list(git.walk_commits(head))) == rounds * writers + 1
+    repo.refresh_from_db()
+    assert repo.head_sha == head  # the last rebuild of the row saw the last commit
 
 
 def test_a_ref_lock_left_by_a_killed_process_does_not_block_the_branch(repo, alice):
@@ -89,3 +91,40 @@ def test_a_ref_lock_left_by_a_killed_process_does_not_block_the_branch(repo, ali
 
     assert git.resolve("main") == shas[-1]
     assert not (git.path / "refs" / "heads" / "main.lock").exists()
+
+
+def test_a_rebuild_of_the_row_that_read_an_older_head_does_not_write_it_last(
+    transactional_db, repo, alice, monkeypatch
+):
+    from registry.gitstore import GitRepo
+    from registry.services import repos
+
+    git = GitRepo(repo.storage_id)
+    read_first, go_on = threading.Event(), threading.Event()
+    real_index = repos.repo_index
+
+    def slow_first_read(**kwargs):
+        found = real_index(**kwargs)
+        if not read_first.is_set():
+            read_first.set()
+            go_on.wait(10)
+        return found
+
+    monkeypatch.setattr(repos, "repo_index", slow_first_read)
+    older = threading.Thread(target=repos.repo_reindex, kwargs={"repo": repo, "git": git})
+    older.start()
+    read_first.wait(10)
+    # Another writer's commit lands, and its rebuild runs, while the first rebuild is slow.
+    head = git.resolve("main")
+    newer = git.write_commit(parent=head, changes=[add(git, "new.txt", b"x")],
+                             message="newer\n", author=("alice", "alice@example.com"))  # fmt: skip
+    git.update_ref("refs/heads/main", newer, head)
+    latest = threading.Thread(target=repos.repo_reindex, kwargs={"repo": repo, "git": git})
+    latest.start()
+    latest.join(0.5)
+    go_on.set()
+    older.join(10)
+    latest.join(10)
+
+    repo.refresh_from_db()
+    assert repo.head_sha == newer
