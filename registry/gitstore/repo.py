@@ -261,12 +261,8 @@ class GitRepo:
         Pushes hold it from their pre-receive hook until receive-pack moved the refs
         (gitstore.push), so commits rarely lose the compare-and-swap that still guards them.
         """
-        with open(self.path / "minihub-write.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._flock("minihub-write.lock"):
+            yield
 
     @contextmanager
     def index_lock(self) -> Iterator[None]:
@@ -277,7 +273,13 @@ class GitRepo:
         last rebuild to run reads the newest head. A lock of its own: rebuilds run after
         the write lock is released, and flock locks do not nest within a process.
         """
-        with open(self.path / "minihub-index.lock", "a") as handle:
+        with self._flock("minihub-index.lock"):
+            yield
+
+    @contextmanager
+    def _flock(self, name: str) -> Iterator[None]:
+        """An exclusive lock on the file `name` in the repo, across threads and processes."""
+        with open(self.path / name, "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
