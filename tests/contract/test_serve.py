@@ -1,4 +1,7 @@
+import random
 import re
+import signal
+import time
 
 import httpx2 as httpx
 import psutil
@@ -58,6 +61,23 @@ def test_ctrl_c_stops_the_web_server_and_the_worker(tmp_path):
     assert hub.stop() == 0
 
     assert "Minihub stopped." in "".join(hub.output)
+    assert not [child for child in children if child.is_running() and child.status() != "zombie"]
+
+
+def test_ctrl_c_pressed_again_and_again_still_stops_everything(tmp_path):
+    """Impatient operators press Ctrl-C more than once: each press must be safe to take."""
+    hub = LiveHub(tmp_path).start()
+    children = psutil.Process(hub.process.pid).children(recursive=True)
+
+    # Presses for a second, in bursts, so some land while serve handles the ones before.
+    deadline = time.monotonic() + 1.0
+    while hub.process.poll() is None and time.monotonic() < deadline:
+        hub.process.send_signal(signal.SIGINT)
+        time.sleep(random.uniform(0, 0.0002))
+    code = hub.process.wait(timeout=60)
+    hub.stop()
+
+    assert code == 0
     assert not [child for child in children if child.is_running() and child.status() != "zombie"]
 
 

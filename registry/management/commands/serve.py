@@ -2,7 +2,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 from django.conf import settings
@@ -93,12 +92,14 @@ class Command(BaseCommand):
 
     def _supervise(self, children: list[subprocess.Popen]) -> int:
         """Runs until a signal or a child's exit, then stops every child; returns the exit code."""
-        stop = threading.Event()
-        signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-        signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-        while not stop.wait(0.5) and all(child.poll() is None for child in children):
-            pass
-        stopping = stop.is_set()
+        # The handler only records the signal: one that took a lock (Event.set does) would
+        # deadlock when a second Ctrl-C lands while the first is being handled.
+        received: list[int] = []
+        signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+        signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+        while not received and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        stopping = bool(received)
         exited = [child for child in children if child.poll() is not None]
         for child in children:
             if child.poll() is None:
@@ -110,6 +111,9 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
+        # Everything is stopped: presses that come while the process exits change nothing.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if stopping:
             self.stdout.write("Minihub stopped.")
             return 0
