@@ -31,6 +31,14 @@ def parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def file_size_and_rounds(description: str) -> tuple[int, int]:
+    """The command line of the one-file benchmarks: the file's size and the rounds to run."""
+    cli = parser(description)
+    cli.add_argument("--size", type=byte_size, default="1GiB", help="file size, e.g. 1GiB")
+    args = cli.parse_args()
+    return (8 * MiB, 1) if args.smoke else (args.size, args.rounds)
+
+
 @contextmanager
 def live_hub(workdir: Path, **env: str) -> Iterator[LiveHub]:
     """A fresh `manage.py serve` on the embedded default, with user alice and her write token.

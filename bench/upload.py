@@ -23,9 +23,8 @@ from huggingface_hub import HfApi  # noqa: E402
 
 from bench.common import (  # noqa: E402
     MiB,
-    byte_size,
+    file_size_and_rounds,
     live_hub,
-    parser,
     race,
     table,
     verdict,
@@ -51,11 +50,7 @@ def stamp(path: Path, number: int) -> None:
 
 
 def main() -> None:
-    cli = parser(__doc__.splitlines()[0])
-    cli.add_argument("--size", type=byte_size, default="1GiB", help="file size, e.g. 1GiB")
-    args = cli.parse_args()
-    size = 8 * MiB if args.smoke else args.size
-    rounds = 1 if args.smoke else args.rounds
+    size, rounds = file_size_and_rounds(__doc__.splitlines()[0])
     with tempfile.TemporaryDirectory(prefix="minihub-bench-") as tmp, live_hub(Path(tmp)) as hub:
         work = Path(tmp)
         api = HfApi(endpoint=hub.url, token=hub.token)

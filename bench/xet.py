@@ -29,7 +29,14 @@ from pathlib import Path  # noqa: E402
 import httpx2  # noqa: E402
 from huggingface_hub import HfApi, constants  # noqa: E402
 
-from bench.common import MiB, byte_size, live_hub, parser, table, verdict, write_random  # noqa: E402
+from bench.common import (  # noqa: E402
+    MiB,
+    file_size_and_rounds,
+    live_hub,
+    table,
+    verdict,
+    write_random,
+)
 
 UPLOAD_TARGET = 0.5
 DOWNLOAD_TARGET = 0.5
@@ -48,11 +55,7 @@ def xet(enabled: bool) -> None:
 
 
 def main() -> None:
-    cli = parser(__doc__.splitlines()[0])
-    cli.add_argument("--size", type=byte_size, default="1GiB", help="file size, e.g. 1GiB")
-    args = cli.parse_args()
-    size = 8 * MiB if args.smoke else args.size
-    rounds = 1 if args.smoke else args.rounds
+    size, rounds = file_size_and_rounds(__doc__.splitlines()[0])
     try:
         best = _measure(size, rounds)
     finally:

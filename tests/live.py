@@ -5,6 +5,7 @@ run, a fresh PostgreSQL database and Redis database number on the production run
 """
 
 import atexit
+import json
 import os
 import random
 import shutil
@@ -29,6 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # would take each other's tasks and rate-limit counters. A loan is a key in database 0.
 _REDIS_LOAN = "minihub-tests:redis-db:{}"
 _REDIS_LOAN_SECONDS = 3600
+# Users alice and charlie, each with a write token, printed as {name: token}.
+_ACCOUNTS = """
+import json
+from registry.services.accounts import user_create
+from registry.services.tokens import token_create
+out = {}
+for name in ("alice", "charlie"):
+    user = user_create(name=name, password="pw-" + name + "-12345")
+    out[name] = token_create(user=user, name="write", role="write")[1]
+print(json.dumps(out))
+"""
 # Hubs being stopped in the background (LiveHub.close); joined when the test process ends.
 _closing: list[threading.Thread] = []
 # One migrated database per test process, cloned for every hub: a copy takes milliseconds
@@ -121,6 +133,12 @@ class LiveHub:
         wait_until(self._healthy, timeout=90, message=f"{self.url}/api/health")
         return self
 
+    def add_accounts(self) -> "LiveHub":
+        """Creates users alice and charlie; `self.tokens[name]` is a write token of each."""
+        printed = self.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1]
+        self.tokens = json.loads(printed)
+        return self
+
     def _drain(self) -> None:
         for line in self.process.stdout:
             self.output.append(line)
@@ -152,10 +170,8 @@ class LiveHub:
         return code
 
     def close(self) -> None:
-        """Ctrl-C now, the rest in the background: a fixture's teardown need not wait the
-        seconds a warm Celery shutdown takes. Tests that check the exit use stop()."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        """stop() in the background: a fixture's teardown need not wait the seconds a warm
+        Celery shutdown takes. Tests that check the exit use stop()."""
         thread = threading.Thread(target=self.stop, daemon=True)
         thread.start()
         _closing.append(thread)

@@ -1,8 +1,6 @@
 """One live hub (sign-up on) and one headless Chromium for the whole browser suite: starting
 either is the slow part, and CI runs the suite twice on two cores."""
 
-import json
-
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -12,22 +10,10 @@ SCREENSHOTS = ROOT / ".test-data" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
-_ACCOUNTS = """
-import json
-from registry.services.accounts import user_create
-from registry.services.tokens import token_create
-out = {}
-for name in ("alice", "charlie"):
-    user = user_create(name=name, password="pw-" + name + "-12345")
-    out[name] = token_create(user=user, name="setup", role="write")[1]
-print(json.dumps(out))
-"""
-
 
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
-    live = LiveHub(tmp_path_factory.mktemp("web-hub"), HUB_SIGNUP="true").start()
-    live.tokens = json.loads(live.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
+    live = LiveHub(tmp_path_factory.mktemp("web-hub"), HUB_SIGNUP="true").start().add_accounts()
     yield live
     live.close()
 

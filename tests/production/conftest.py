@@ -2,7 +2,6 @@
 here), and hubs whose blobs live in it. PostgreSQL and Redis come from the run (make test's
 second pass) or, for the scale-out test, are set up by the test itself."""
 
-import json
 import os
 import subprocess
 import sys
@@ -19,17 +18,6 @@ from tests.live import LiveHub, free_port, wait_until
 BIN = Path(sys.executable).parent
 S3_KEYS = {"HUB_S3_ACCESS_KEY_ID": "minihub-test", "HUB_S3_SECRET_ACCESS_KEY": "minihub-secret"}
 MiB = 1024 * 1024
-
-_ACCOUNTS = """
-import json
-from registry.services.accounts import user_create
-from registry.services.tokens import token_create
-out = {}
-for name in ("alice", "charlie"):
-    user = user_create(name=name, password="pw-" + name + "-12345")
-    out[name] = token_create(user=user, name="write", role="write")[1]
-print(json.dumps(out))
-"""
 
 
 class S3Server:
@@ -110,6 +98,4 @@ def _client_environment(tmp_path_factory):
 
 def start_hub(data_dir: Path, **env: str) -> LiveHub:
     """A started LiveHub with users alice and charlie; `hub.tokens[name]` is a write token."""
-    hub = LiveHub(data_dir, **env).start()
-    hub.tokens = json.loads(hub.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
-    return hub
+    return LiveHub(data_dir, **env).start().add_accounts()

@@ -2,7 +2,6 @@
 live hub: every LFS-mode file goes through the Xet store, and the commits land."""
 
 import hashlib
-import json
 import os
 import random
 import subprocess
@@ -18,17 +17,6 @@ pytestmark = pytest.mark.live
 
 MiB = 1024 * 1024
 
-_ACCOUNTS = """
-import json
-from registry.services.accounts import user_create
-from registry.services.tokens import token_create
-out = {}
-for name in ("alice", "charlie"):
-    user = user_create(name=name, password="pw-" + name + "-12345")
-    out[name] = token_create(user=user, name="write", role="write")[1]
-print(json.dumps(out))
-"""
-
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
@@ -36,8 +24,7 @@ def hub(tmp_path_factory):
     # hf_xet's shard cache (its deduplication memory) belongs to this run, not the home dir.
     os.environ["HF_XET_CACHE"] = str(tmp_path_factory.mktemp("xet-cache"))
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-    live = LiveHub(tmp_path_factory.mktemp("xet-hub")).start()
-    live.tokens = json.loads(live.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
+    live = LiveHub(tmp_path_factory.mktemp("xet-hub")).start().add_accounts()
     yield live
     live.close()
     for key, value in previous.items():
@@ -191,8 +178,7 @@ def s3_hub(hub, tmp_path_factory):
 
     server = S3Server()
     env = server.bucket_env()
-    live = LiveHub(tmp_path_factory.mktemp("xet-s3-hub"), **env).start()
-    live.tokens = json.loads(live.manage("shell", "-c", _ACCOUNTS).stdout.strip().splitlines()[-1])
+    live = LiveHub(tmp_path_factory.mktemp("xet-s3-hub"), **env).start().add_accounts()
     live.keys = lambda: server.keys(env["HUB_S3_BUCKET"], "xorbs/")
     yield live
     live.close()
