@@ -1,6 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine): parse it, then run its hub
 services' commands natively against this run's database and broker."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,46 @@ def test_the_compose_file_has_the_production_shape():
         assert SERVICES[name]["healthcheck"]["test"], f"{name} has no health check"
     assert "/api/health" in " ".join(SERVICES["web"]["healthcheck"]["test"])
     assert (ROOT / "Dockerfile").is_file()
+
+
+SECRETS = ("PASSWORD", "SECRET", "ACCESS_KEY")
+
+
+def test_no_password_or_key_has_a_default_value():
+    text = (ROOT / "docker-compose.yml").read_text()
+    references = re.findall(r"\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}", text)
+    secrets = [ref for ref in references if any(word in ref[0] for word in SECRETS)]
+
+    assert {name for name, _, _ in secrets} >= {
+        "POSTGRES_PASSWORD", "HUB_SECRET_KEY", "HUB_S3_ACCESS_KEY_ID", "HUB_S3_SECRET_ACCESS_KEY",
+    }  # fmt: skip
+    for name, operator, message in secrets:
+        assert operator == ":?", f"${{{name}}} must be required (:?), not {operator or 'optional'}"
+        assert message.strip(), f"${{{name}:?}} needs a message naming what to set"
+
+
+def test_no_literal_password_or_key_is_written_in_the_file():
+    for name, spec in SERVICES.items():
+        environment = spec.get("environment") or {}
+        for key, value in environment.items():
+            if any(word in key for word in SECRETS):
+                assert str(value).startswith("${"), f"{name}: {key} is written in the file"
+
+
+def published_ports(service: str) -> set[int]:
+    """Container ports a service publishes on the host ("9000:9000", "127.0.0.1:9000:9000")."""
+    return {
+        int(str(entry).split(":")[-1].split("/")[0]) for entry in SERVICES[service].get("ports", ())
+    }
+
+
+def test_only_the_web_and_the_s3_api_are_published():
+    assert published_ports("web") == {8000}
+    # Clients reach the bucket through presigned URLs on the S3 port; the admin console
+    # and the databases stay inside the compose network.
+    assert published_ports("minio") == {9000}
+    for name in ("postgres", "redis", "worker", "migrate", "bucket"):
+        assert published_ports(name) == set(), f"{name} publishes a port"
 
 
 @pytest.mark.parametrize("service", sorted(HUB_SERVICES))
