@@ -30,6 +30,10 @@ ALLOWED_HOSTS = env_list("HUB_ALLOWED_HOSTS", ["*"])
 if HUB_PUBLIC_URL and ALLOWED_HOSTS == ["*"]:
     ALLOWED_HOSTS = [urlsplit(HUB_PUBLIC_URL).hostname, "127.0.0.1", "localhost"]
 USE_X_FORWARDED_HOST = env_bool("HUB_BEHIND_PROXY", False)
+# Reverse proxies in front of the hub that append to X-Forwarded-For; the client address
+# (rate limits, login throttling, download counts, logs) is the entry this many from the
+# right. 0: the header is ignored and the connection's address is used.
+HUB_TRUSTED_PROXIES = env_int("HUB_TRUSTED_PROXIES", 0)
 if USE_X_FORWARDED_HOST:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

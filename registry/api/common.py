@@ -29,9 +29,16 @@ def base_url(request: HttpRequest) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    if settings.USE_X_FORWARDED_HOST and request.headers.get("X-Forwarded-For"):
-        return request.headers["X-Forwarded-For"].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address, as the outermost of HUB_TRUSTED_PROXIES proxies saw it.
+
+    Each proxy appends the address it was reached from to X-Forwarded-For, so only the
+    rightmost N entries are ours: anything left of them is whatever the client wrote.
+    """
+    proxies = settings.HUB_TRUSTED_PROXIES
+    forwarded = [entry.strip() for entry in request.headers.get("X-Forwarded-For", "").split(",")]
+    if proxies == 0 or not forwarded[-1]:
+        return request.META.get("REMOTE_ADDR", "")
+    return forwarded[max(0, len(forwarded) - proxies)]
 
 
 def repo_url(request: HttpRequest, repo: Repo) -> str:
