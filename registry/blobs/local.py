@@ -17,6 +17,10 @@ class BlobMismatch(BadRequest):
     code = "BlobMismatch"
 
 
+class PartSizeMismatch(BadRequest):
+    code = "PartSizeMismatch"
+
+
 def check_digest(oid: str, actual: str, written: int, size: int | None) -> None:
     """Raises BlobMismatch unless `written` bytes hashing to `actual` are object `oid`."""
     if size is not None and written != size:
@@ -94,17 +98,24 @@ class LocalBlobStore:
             raise BadRequest("Invalid upload id")
         return self.tmp / "multipart" / upload_id
 
-    def put_part(self, upload_id: str, number: int, chunks: Iterable[bytes]) -> str:
-        """Stages part `number`; returns its ETag (the part's md5, as S3 does)."""
+    def put_part(self, upload_id: str, number: int, chunks: Iterable[bytes], *, size: int) -> str:
+        """Stages part `number` of exactly `size` bytes; returns its ETag (the part's md5, as
+        S3 does). Stops reading at the first byte past `size`: a part never fills the disk."""
         folder = self._parts_dir(upload_id)
         folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.md5(usedforsecurity=False)
+        written = 0
         fd, tmp_name = tempfile.mkstemp(dir=folder)
         try:
             with os.fdopen(fd, "wb") as handle:
                 for chunk in chunks:
+                    written += len(chunk)
+                    if written > size:
+                        raise PartSizeMismatch(f"Part {number} must be {size} bytes; got more")
                     digest.update(chunk)
                     handle.write(chunk)
+            if written != size:
+                raise PartSizeMismatch(f"Part {number} must be {size} bytes; got {written}")
             os.replace(tmp_name, folder / f"{number}.part")
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)

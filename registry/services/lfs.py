@@ -168,12 +168,16 @@ def upload_receive(*, signed: str, oid: str, chunks: Iterable[bytes]) -> None:
 
 
 def part_receive(*, signed: str, oid: str, number: int, chunks: Iterable[bytes]) -> str:
+    """Stages part `number` if it has exactly the size the plan gave it (the last part
+    holds the rest); returns its ETag."""
     claims = _load(signed, _UPLOAD_SALT, oid)
     _require_local()
-    chunk = multipart_plan(claims["s"]) or claims["s"]
-    if not 1 <= number <= part_count(claims["s"], chunk):
+    chunk = multipart_plan(claims["s"]) or max(claims["s"], 1)
+    count = part_count(claims["s"], chunk)
+    if not 1 <= number <= count:
         raise errors.BadRequest(f"Part {number} is out of range")
-    return blob_store().put_part(claims["u"], number, chunks)
+    size = chunk if number < count else claims["s"] - (count - 1) * chunk
+    return blob_store().put_part(claims["u"], number, chunks, size=size)
 
 
 def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:
@@ -189,7 +193,7 @@ def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:
             raise errors.BadRequest("This link is not for a multipart upload")
         store.multipart_finish(claims["u"], claims["m"], ordered)
         return
-    chunk = multipart_plan(claims["s"]) or claims["s"]
+    chunk = multipart_plan(claims["s"]) or max(claims["s"], 1)
     if [n for n, _ in ordered] != list(range(1, part_count(claims["s"], chunk) + 1)):
         raise errors.BadRequest("Every part must be listed exactly once")
     store.complete_multipart(claims["u"], oid, claims["s"], ordered)
