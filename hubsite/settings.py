@@ -129,6 +129,9 @@ if HUB_S3_BUCKET and HUB_LFS_MULTIPART_THRESHOLD > 5 * 1024**3:
 # are scaled to the window).
 HUB_MAX_REQUEST_BYTES = env_int("HUB_MAX_REQUEST_BYTES", 2 * 1024**3, minimum=1024)
 HUB_MAX_OBJECT_BYTES = env_int("HUB_MAX_OBJECT_BYTES", 50 * 1024**3, minimum=1)
+# Most bytes of patch a commit or pull request diff holds (pages and the discussion API);
+# a file with a side larger than this is summarised by its sizes, never read.
+HUB_DIFF_MAX_BYTES = env_int("HUB_DIFF_MAX_BYTES", 1024**2, minimum=1024)
 HUB_RATE_LIMIT_PER_MINUTE = env_int("HUB_RATE_LIMIT_PER_MINUTE", 0)
 HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE = env_int("HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE", 0)
 HUB_RATE_LIMIT_WINDOW_SECONDS = env_int("HUB_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)

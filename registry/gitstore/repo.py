@@ -23,6 +23,9 @@ ZERO_OID = "0" * 40
 # write lock, is left over from a killed process.
 STALE_REF_LOCK_SECONDS = 1.0
 _HEX_RE = re.compile(r"^[0-9a-f]{4,40}$")
+# Lines diff_text writes where it leaves something out (pages and the API show them as is).
+DIFF_TRUNCATED = "Diff truncated"
+LARGE_FILES = "Large files"
 _BLOB = pygit2.enums.FileMode.BLOB
 _TREE = pygit2.enums.FileMode.TREE
 
@@ -365,15 +368,47 @@ class GitRepo:
         return _conflicts(self.git.merge_commits(base, head))
 
     def diff_text(self, base: str, head: str) -> str:
-        """The patch from the merge base of `base` and `head` to `head`, as `git diff a...b`."""
+        """The patch from the merge base of `base` and `head` to `head`, as `git diff a...b`,
+        in at most about HUB_DIFF_MAX_BYTES: a file with a side over that size is summarised
+        (never loaded), and past it the patch ends with a DIFF_TRUNCATED line."""
+        limit = settings.HUB_DIFF_MAX_BYTES
         merge_base = self.git.merge_base(base, head) or base
         diff = self.git.diff(
             self.git[merge_base].peel(pygit2.Tree), self.git[head].peel(pygit2.Tree)
         )
-        return diff.patch or ""
+        pieces, used = [], 0
+        deltas = list(diff.deltas)  # names, modes and ids only: no blob is read for these
+        for index, delta in enumerate(deltas):
+            sizes = [self._blob_size(side.id) for side in (delta.old_file, delta.new_file)]
+            text = _large_file_summary(delta, sizes) if max(sizes) > limit else diff[index].text
+            if used + len(text or "") > limit:
+                left = len(deltas) - index
+                pieces.append(f"{DIFF_TRUNCATED}: {left} of {len(deltas)} files not shown\n")
+                break
+            pieces.append(text or "")
+            used += len(text or "")
+        return "".join(pieces)
+
+    def _blob_size(self, oid: pygit2.Oid) -> int:
+        """A blob's size from its header (0 for the null id of an added or deleted side)."""
+        return 0 if str(oid) == ZERO_OID else self.git.odb.read_header(oid)[1]
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or self.git.descendant_of(descendant, ancestor)
+
+
+def _large_file_summary(delta: pygit2.DiffDelta, sizes: list[int]) -> str:
+    """The header `git diff` writes for a file, then one line with both sides' sizes."""
+    old, new = delta.old_file, delta.new_file
+    header = f"diff --git a/{old.path} b/{new.path}\n"
+    if delta.status_char() == "A":
+        header += f"new file mode {new.mode:o}\n"
+    elif delta.status_char() == "D":
+        header += f"deleted file mode {old.mode:o}\n"
+    elif delta.status_char() == "R":
+        header += f"rename from {old.path}\nrename to {new.path}\n"
+    sides = f"a/{old.path} ({sizes[0]} bytes) and b/{new.path} ({sizes[1]} bytes)"
+    return f"{header}{LARGE_FILES} {sides} differ\n"
 
 
 def _conflicts(index: pygit2.Index) -> list[str]:

@@ -1,7 +1,10 @@
-"""A commit's patch split into files for the commit page: text inline, binary and LFS summarised."""
+"""A commit's patch split into files for the commit page: text inline, binary, LFS and large
+files summarised."""
 
 import re
 from dataclasses import dataclass, field
+
+from registry.gitstore.repo import DIFF_TRUNCATED, LARGE_FILES
 
 MAX_LINES_PER_FILE = 1500
 MAX_FILES = 300
@@ -13,26 +16,29 @@ _LFS_RE = re.compile(r"^[-+ ]?(?:oid sha256:(?P<oid>[0-9a-f]{64})|size (?P<size>
 class FileDiff:
     path: str
     status: str = "modified"  # added, deleted, modified, renamed
-    kind: str = "text"  # text, binary, lfs
+    kind: str = "text"  # text, binary, lfs, large
     lines: list[tuple[str, str]] = field(default_factory=list)  # (css class, text)
     truncated: bool = False
     lfs: dict = field(default_factory=dict)  # {"old": (oid, size), "new": (oid, size)}
 
 
 def parse_patch(patch: str) -> tuple[list[FileDiff], bool]:
-    """(files, truncated): one FileDiff per `diff --git` section, at most MAX_FILES."""
+    """(files, truncated): one FileDiff per `diff --git` section, at most MAX_FILES; truncated
+    too when the patch was cut at HUB_DIFF_MAX_BYTES."""
     files: list[FileDiff] = []
+    truncated = False
     for line in patch.splitlines():
         header = _HEADER_RE.match(line)
+        truncated = line.startswith(DIFF_TRUNCATED) or bool(header and len(files) == MAX_FILES)
+        if truncated:
+            break
         if header:
-            if len(files) == MAX_FILES:
-                return files, True
             files.append(FileDiff(path=header.group(2)))
         elif files:
             _feed(files[-1], line)
     for diff in files:
         _summarise_lfs(diff)
-    return files, False
+    return files, truncated
 
 
 def _feed(diff: FileDiff, line: str) -> None:
@@ -44,6 +50,8 @@ def _feed(diff: FileDiff, line: str) -> None:
         diff.status = "renamed"
     elif line.startswith("Binary files"):
         diff.kind = "binary"
+    elif line.startswith(LARGE_FILES):
+        diff.kind = "large"
     elif line.startswith(("index ", "--- ", "+++ ", "similarity index", "rename to")):
         return
     elif len(diff.lines) >= MAX_LINES_PER_FILE:

@@ -51,13 +51,13 @@ def discussions(
     return render(request, "repo/discussions.html", context)
 
 
-def _pull_request_diff(discussion) -> list:
+def _pull_request_diff(discussion) -> tuple[list, bool]:
     git = open_git(discussion.repo)
     base = git.ref_target(f"refs/heads/{discussion.target_branch}")
     head = git.ref_target(discussion.git_ref)
     if not (base and head):
-        return []
-    return parse_patch(git.diff_text(base, head))[0]
+        return [], False
+    return parse_patch(git.diff_text(base, head))
 
 
 def discussion(
@@ -84,12 +84,14 @@ def discussion(
         except errors.HubError as exc:
             problem = exc.message
     events = item.events.select_related("author").order_by("id")
+    files, truncated = _pull_request_diff(item) if item.is_pull_request else ([], False)
     context = {
         "header": repo_header(request, repo, tab="community"),
         "discussion": item,
         "events": events,
         "comment_kind": DiscussionEvent.Kind.COMMENT,
-        "files": _pull_request_diff(item) if item.is_pull_request else [],
+        "files": files,
+        "truncated": truncated,
         "form": form,
         "problem": problem,
         "can_moderate": _can_moderate(request, item),
