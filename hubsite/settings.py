@@ -79,6 +79,10 @@ HUB_XET_DIR = HUB_DATA_DIR / "xet"
 HUB_XET_TOKEN_SECONDS = env_int("HUB_XET_TOKEN_SECONDS", 3600, minimum=900)
 # Whether anyone may create an account at /join; off by default (operators add users).
 HUB_SIGNUP = env_bool("HUB_SIGNUP", False)
+# Failed sign-ins one username, or one client address, may make in a window of
+# HUB_LOGIN_WINDOW_SECONDS (counted from the first failure) before the page answers 429.
+HUB_LOGIN_ATTEMPTS = env_int("HUB_LOGIN_ATTEMPTS", 10, minimum=1)
+HUB_LOGIN_WINDOW_SECONDS = env_int("HUB_LOGIN_WINDOW_SECONDS", 900, minimum=1)
 
 # Hosted inference (read by the web processes and the inference workers).
 # Memory each worker process may fill with loaded models; least recently used go first.

@@ -16,7 +16,7 @@ REST = r"(?:/(?P<rest>.+))?"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login", auth_views.LoginView.as_view(), name="login"),
+    path("login", accounts.SignInView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("join", accounts.signup, name="signup"),
     path("new", repo.new_repo, name="new"),

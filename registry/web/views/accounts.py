@@ -3,12 +3,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from registry import errors
+from registry.api.common import client_address
 from registry.models import Role
 from registry.selectors import namespace_role, user_orgs
 from registry.services.accounts import (
@@ -18,10 +21,34 @@ from registry.services.accounts import (
     user_create,
     user_get,
 )
+from registry.services.logins import (
+    login_attempt_check,
+    login_failure_record,
+    login_success_record,
+)
 from registry.services.tokens import token_create, token_revoke
 from registry.web import queries
 from registry.web.forms import MemberForm, OrgCreateForm, SignupForm, TokenCreateForm
 from registry.web.views.common import page_number, require_signed_in
+
+
+class SignInView(LoginView):
+    """The sign-in page, refusing further attempts (429) for a username or an address after
+    HUB_LOGIN_ATTEMPTS failures in HUB_LOGIN_WINDOW_SECONDS: password guessing is slow."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = request.POST.get("username", "")
+        login_attempt_check(username=username, address=client_address(request))
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        username = self.request.POST.get("username", "")
+        login_failure_record(username=username, address=client_address(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        login_success_record(username=self.request.POST.get("username", ""))
+        return super().form_valid(form)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
