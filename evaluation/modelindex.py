@@ -3,7 +3,7 @@
 import yaml
 
 from evaluation.specs import TASKS, metric
-from registry.cards import InvalidCard, split_front_matter
+from registry.cards import card_metadata_check, split_front_matter
 
 SOURCE_NAME = "Minihub evaluation"
 _AVERAGED = {"f1", "precision", "recall"}
@@ -50,12 +50,7 @@ def card_with_result(text: str | None, *, model_name: str, entry: dict) -> str:
     The YAML is written anew (PyYAML keeps no comments or layout), the body untouched.
     """
     front, body = split_front_matter(text) if text is not None else (None, f"\n# {model_name}\n")
-    try:
-        data = (yaml.safe_load(front) if front else None) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidCard(f"Invalid YAML in README.md metadata: {exc}") from None
-    if not isinstance(data, dict):
-        raise InvalidCard("README.md metadata must be a YAML mapping")
+    data = card_metadata_check(text) if front else {}
     index = data.get("model-index")
     if not isinstance(index, list) or not index or not isinstance(index[0], dict):
         index = [{"name": model_name, "results": []}]

@@ -1,5 +1,7 @@
 """Model and dataset cards: the YAML front matter of README.md, and what the Hub derives from it."""
 
+import math
+
 import nh3
 import pygments
 import yaml
@@ -15,6 +17,14 @@ from registry.errors import BadRequest
 class InvalidCard(BadRequest):
     code = "InvalidCard"
 
+    def __init__(self, detail: str):
+        # The Hub's words: huggingface_hub prints each `errors[].message` of /api/validate-yaml
+        # as "- detail" under this line, and a commit's 400 carries the same text.
+        super().__init__(
+            f"Invalid metadata in README.md.\n- {detail}",
+            body={"errors": [{"message": detail, "type": "error"}], "warnings": []},
+        )
+
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
     """(YAML text or None, Markdown body) of a card."""
@@ -29,19 +39,109 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def parse_card_data(text: str) -> dict:
-    """The front matter as a dict; InvalidCard when it is not a YAML mapping."""
+# Card metadata is stored as JSON, indexed, shown and rewritten by workers, so what a card
+# can make us build is bounded: a few dozen bytes of anchors and aliases ("billion laughs")
+# would otherwise expand to gigabytes the moment anything walks the data, and deep nesting
+# recurses the composer past Python's stack.
+MAX_DEPTH = 64
+MAX_ALIASES = 128
+MAX_EXPANDED = 1_000_000  # characters of scalars plus one per node, aliases counted in full
+
+
+class _Breach(yaml.YAMLError):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that counts what each node expands to, so the bounds hold before any
+    Python object is built."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> expanded size, once composed
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        alias = self.check_event(yaml.AliasEvent)
+        if alias:
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Breach(f"YAML metadata uses more than {MAX_ALIASES} aliases")
+        elif self._depth >= MAX_DEPTH:
+            raise _Breach(f"YAML metadata is nested more than {MAX_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if alias:
+            if id(node) not in self._sizes:  # an alias of a node still open: a cycle
+                raise _Breach("YAML metadata has a recursive alias")
+            return node
+        self._sizes[id(node)] = size = self._size(node)
+        if size > MAX_EXPANDED:
+            raise _Breach(f"YAML metadata expands to more than {MAX_EXPANDED} characters")
+        return node
+
+    def _size(self, node: yaml.Node) -> int:
+        if isinstance(node, yaml.ScalarNode):
+            return 1 + len(node.value)
+        if isinstance(node, yaml.SequenceNode):
+            return 1 + sum(self._sizes[id(child)] for child in node.value)
+        return 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
+
+    # What a card holds is stored as JSON: dates stay the text the card wrote, NaN and
+    # infinities become null (as JSON.stringify has them, and Postgres refuses NaN), and
+    # bytes and sets, which JSON cannot hold, are unknown tags.
+    def _timestamp_as_text(self, node: yaml.ScalarNode) -> str:
+        return self.construct_scalar(node)
+
+    def _finite_float(self, node: yaml.ScalarNode) -> float | None:
+        value = self.construct_yaml_float(node)
+        return value if math.isfinite(value) else None
+
+    def _unknown_tag(self, node: yaml.Node) -> None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unknown tag !<{node.tag}>", node.start_mark
+        )
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", _BoundedLoader._timestamp_as_text)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:float", _BoundedLoader._finite_float)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:binary", _BoundedLoader._unknown_tag)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:set", _BoundedLoader._unknown_tag)
+
+
+def _yaml_detail(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, _Breach):
+        return str(exc)
+    # The Hub's commit endpoint words a syntax error this way: "Invalid YAML in README.md:
+    # unknown tag ... (33:3)".
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    # Lines of README.md, whose first line is the opening `---`.
+    where = f" ({mark.line + 2}:{mark.column + 1})" if mark is not None else ""
+    return f"Invalid YAML in README.md: {problem}{where}"
+
+
+def card_metadata_check(text: str) -> dict:
+    """The README's front matter as a dict ({} when it has none). Raises InvalidCard (400)
+    on any YAML error, on metadata that is not a mapping, and past the bounds above; every
+    reader of card metadata goes through here."""
     front, _ = split_front_matter(text)
     if front is None:
         return {}
+    if len(front) > MAX_EXPANDED:
+        raise InvalidCard(f"YAML metadata expands to more than {MAX_EXPANDED} characters")
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=_BoundedLoader)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
-        raise InvalidCard(f"Invalid YAML in README.md metadata: {exc}") from None
+        raise InvalidCard(_yaml_detail(exc)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InvalidCard("README.md metadata must be a YAML mapping")
+        raise InvalidCard("YAML metadata must be a mapping")
     return data
 
 

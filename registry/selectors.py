@@ -76,13 +76,13 @@ def require_write(*, user: User, token: AccessToken | None, namespace) -> None:
 
 def card_at(*, git, sha: str) -> dict:
     """The README's front matter at `sha`, or {} when there is none or it does not parse."""
-    from registry.cards import parse_card_data
+    from registry.cards import card_metadata_check
 
     readme = git.entry(sha, "README.md")
     if readme is None or readme.type != "file" or readme.lfs is not None:
         return {}
     try:
-        return parse_card_data(git.read_blob(readme.oid).decode("utf-8", "replace"))
+        return card_metadata_check(git.read_blob(readme.oid).decode("utf-8", "replace"))
     except errors.BadRequest:
         return {}
 

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from registry import errors
 from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
 from registry.api.serializers import repo_info_json
-from registry.cards import InvalidCard, parse_card_data
+from registry.cards import card_metadata_check
 from registry.selectors import card_at, repo_get_visible, require_write
 from registry.services.repos import (
     RepoExists,
@@ -86,16 +86,18 @@ class RepoInfoView(APIView):
 
 
 class ValidateYamlView(APIView):
-    """Always answers JSON: the client calls .json() before it looks at the status."""
+    """Always answers JSON: the client calls .json() before it looks at the status. A bad card
+    is an InvalidCard, whose 400 body carries the `errors` the client prints."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
+        # JSON whatever the Accept header asks for: `Accept: text/html` must not become a 406.
+        return super().perform_content_negotiation(request, force=True)
 
     def post(self, request: Request) -> Response:
-        content = request.data.get("content", "")
+        content = request.data.get("content", "") if isinstance(request.data, dict) else None
         if not isinstance(content, str):
             raise errors.BadRequest("content must be a string")
-        try:
-            parse_card_data(content)
-        except InvalidCard as exc:
-            return Response({"errors": [{"message": exc.message}], "warnings": []}, status=400)
+        card_metadata_check(content)
         return Response({"errors": [], "warnings": []})
 
 
