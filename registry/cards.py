@@ -1,6 +1,9 @@
 """Model and dataset cards: the YAML front matter of README.md, and what the Hub derives from it."""
 
 import math
+import re
+from html import escape, unescape
+from urllib.parse import urlsplit
 
 import nh3
 import pygments
@@ -225,7 +228,7 @@ def render_markdown(text: str, *, link_base: str = "", image_base: str = "") -> 
     tokens = _MD.parse(text, env)
     _rebase_tokens(tokens, link_base=link_base, image_base=image_base)
     html = _MD.renderer.render(tokens, _MD.options, env)
-    return sanitize_html(html)
+    return _external_images_as_links(sanitize_html(html))
 
 
 def sanitize_html(html: str) -> str:
@@ -237,6 +240,42 @@ def sanitize_html(html: str) -> str:
         url_schemes=_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )
+
+
+# Pages load nothing from other sites (the CSP has img-src 'self'), so an image from another
+# origin becomes a link to it, or its bare alt text inside a link (a badge), instead of a
+# broken picture. This reads nh3's output, which quotes every attribute value with `"` and
+# escapes `<` in text, so a tag is exactly this pattern.
+_TAG_RE = re.compile(r'<(/?)(a|img)((?:\s+[^\s"\'=<>/]+(?:="[^"]*")?)*)\s*/?>')
+_ATTR_RE = re.compile(r'([^\s"\'=<>/]+)="([^"]*)"')
+_C0_AND_SPACE = "".join(map(chr, range(33)))
+
+
+def _is_external(url: str) -> bool:
+    # As a browser reads it: tabs and newlines dropped, ends trimmed, `\` taken for `/`.
+    url = re.sub(r"[\t\n\r]", "", url).strip(_C0_AND_SPACE).replace("\\", "/")
+    return url.startswith("//") or bool(urlsplit(url).scheme)
+
+
+def _external_images_as_links(html: str) -> str:
+    inside_link = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal inside_link
+        closing, tag, attributes = match.groups()
+        if tag == "a":
+            inside_link += -1 if closing else 1
+            return match.group(0)
+        values = dict(_ATTR_RE.findall(attributes))
+        src = values.get("src", "")
+        if not _is_external(unescape(src)):
+            return match.group(0)
+        text = escape(unescape(values.get("alt") or src), quote=False)
+        if inside_link:
+            return text
+        return f'<a href="{src}" rel="nofollow noopener noreferrer">{text}</a>'
+
+    return _TAG_RE.sub(replace, html)
 
 
 def card_body(text: str) -> str:

@@ -11,10 +11,12 @@ from django.shortcuts import redirect, render
 from registry import errors
 from registry.blobs import blob_store
 
-# Cards may show images from anywhere (badges, figures); scripts and styles are ours only.
-# Pages fetch from the hub, and upload straight to the bucket when LFS objects live in one.
+# Pages load nothing from other sites: a card's image from elsewhere is rendered as a link
+# (registry/cards.py), and this keeps it so. When LFS objects live in a bucket, pages upload
+# straight to it, and a repo's own images, served by /resolve/ as a redirect to the bucket,
+# load from it.
 CSP = (
-    "default-src 'self'; connect-src {connect}; img-src 'self' data: blob: http: https:; "
+    "default-src 'self'; connect-src {store}; img-src {store} data: blob:; "
     "script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
@@ -23,8 +25,7 @@ CSP = (
 @cache
 def content_security_policy() -> str:
     store = blob_store()
-    connect = f"'self' {store.link_origin}" if store.direct else "'self'"
-    return CSP.format(connect=connect)
+    return CSP.format(store=f"'self' {store.link_origin}" if store.direct else "'self'")
 
 
 def is_page(request: HttpRequest) -> bool:
