@@ -96,6 +96,9 @@ HUB_INFERENCE_MAX_INPUT_BYTES = env_int("HUB_INFERENCE_MAX_INPUT_BYTES", 4 * 102
 HUB_INFERENCE_MAX_NEW_TOKENS = env_int("HUB_INFERENCE_MAX_NEW_TOKENS", 512, minimum=1)
 # Load pickled weights (pytorch_model.bin): unpickling can run code, so off by default.
 HUB_INFERENCE_ALLOW_PICKLE = env_bool("HUB_INFERENCE_ALLOW_PICKLE", False)
+# Inference API calls and widget pages one caller (user, or client address when anonymous)
+# may make per minute, counted in windows of HUB_RATE_LIMIT_WINDOW_SECONDS; 0 turns it off.
+HUB_INFERENCE_RATE_LIMIT_PER_MINUTE = env_int("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE", 30)
 
 # Evaluation jobs (the `eval` queue). Examples per model call; seconds without a heartbeat
 # before a running job counts as abandoned (queued again once, then failed); and the hard

@@ -9,11 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import InputTooLarge, InvalidInputs
 from inference.services import inference_run
+from registry.api.limits import caller_rate_limited
 from registry.selectors import repo_get_visible
 
 _BODY_KEYS = {"inputs", "parameters", "options"}
 
 
+@caller_rate_limited("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE")
 @require_POST
 def model_inference(request: HttpRequest, namespace: str, name: str, rev: str | None = None,
                     task: str | None = None) -> JsonResponse:  # fmt: skip
@@ -58,6 +60,7 @@ def _parameters(body: dict) -> dict:
     return {**extra, **parameters}
 
 
+@caller_rate_limited("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE")
 @require_GET
 def widget_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     """The model's widget alone on a page, e.g. to embed or to try a model quickly."""
