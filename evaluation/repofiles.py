@@ -8,7 +8,8 @@ import struct
 from django.core.cache import cache
 
 from registry.gitstore import Entry, GitRepo
-from registry.services.objects import object_open
+from registry.models import Repo
+from registry.repofiles import RepoFile, repo_files_at
 
 DATA_SUFFIXES = (".parquet", ".csv", ".tsv", ".json", ".jsonl", ".arrow")
 # A safetensors file starts with the length of its JSON header (u64, little-endian).
@@ -38,24 +39,28 @@ def data_files(git: GitRepo, sha: str) -> list[str]:
     return [entry.path for entry in _files(git, sha) if entry.path.endswith(DATA_SUFFIXES)]
 
 
-def parameter_count(git: GitRepo, sha: str) -> int | None:
+def parameter_count(repo: Repo, sha: str) -> int | None:
     """Parameters in the model's top-level safetensors files, from their headers alone.
 
     None when there are none or a header cannot be read. Cached: a commit never changes.
     """
-    key = f"evaluation:parameters:{git.path.name}:{sha}"
+    key = f"evaluation:parameters:{repo.storage_id}:{sha}"
     cached = cache.get(key)
     if cached is not None:
         return cached or None
-    weights = [e for e in _files(git, sha) if "/" not in e.path and e.path.endswith(".safetensors")]
-    counts = [_count(git, entry) for entry in weights]
+    weights = [
+        file
+        for file in repo_files_at(repo=repo, sha=sha)
+        if "/" not in file.path and file.path.endswith(".safetensors")
+    ]
+    counts = [_count(file) for file in weights]
     total = sum(counts) if counts and None not in counts else None
     cache.set(key, total or 0, timeout=None)
     return total
 
 
-def _count(git: GitRepo, entry: Entry) -> int | None:
-    header = _header(git, entry)
+def _count(file: RepoFile) -> int | None:
+    header = _header(file)
     if header is None:
         return None
     total = 0
@@ -71,12 +76,9 @@ def _count(git: GitRepo, entry: Entry) -> int | None:
     return total
 
 
-def _header(git: GitRepo, entry: Entry) -> dict | None:
-    if entry.lfs is None:
-        data = git.read_blob(entry.oid)
-        return _parse_header(data[:8], lambda n: data[8 : 8 + n])
+def _header(file: RepoFile) -> dict | None:
     try:
-        with object_open(oid=entry.lfs.oid, size=entry.lfs.size) as handle:
+        with file.open() as handle:
             return _parse_header(handle.read(8), handle.read)
     except OSError:
         return None

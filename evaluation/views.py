@@ -24,6 +24,7 @@ from registry.api.common import base_url, caller
 from registry.models import Repo
 from registry.selectors import repo_get_visible
 from registry.web.queries import can_write
+from registry.web.views.common import actor
 
 
 def _repo(request: HttpRequest, repo_type: str, repo_id: str) -> Repo:
@@ -95,7 +96,7 @@ def leaderboards_index(request: HttpRequest) -> HttpResponse:
 def leaderboard_new(request: HttpRequest) -> HttpResponse:
     _signed_in(request)
     dataset = _repo(request, "dataset", request.GET.get("dataset") or "")
-    if not can_write(user=request.user, repo=dataset):
+    if not can_write(actor=actor(request), repo=dataset):
         raise errors.Forbidden(f"Only writers of {dataset.repo_id} can define its leaderboards")
     form = LeaderboardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +129,7 @@ def leaderboard_page(request: HttpRequest, namespace: str, dataset: str, slug: s
         "bars": plots.bars(rows, metric=main.name, label=main.label),
         "scatter": plots.scatter(rows, metric=main.name, label=main.label),
         "submit_form": SubmitForm(),
-        "can_edit": can_write(user=request.user, repo=board.dataset_repo),
+        "can_edit": can_write(actor=actor(request), repo=board.dataset_repo),
         "settings_form": _settings_form(board),
         "has_pending": any(row.pending for row in rows),
     }
@@ -149,7 +150,7 @@ def leaderboard_manage(
     board = selectors.leaderboard_get_visible(
         user=request.user, namespace=namespace, dataset=dataset, slug=slug
     )
-    if not can_write(user=request.user, repo=board.dataset_repo):
+    if not can_write(actor=actor(request), repo=board.dataset_repo):
         raise errors.Forbidden(
             f"Only writers of {board.dataset_repo.repo_id} can change this board"
         )

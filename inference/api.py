@@ -10,11 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 from inference.errors import InputTooLarge, InvalidInputs
 from inference.services import inference_run
 from registry.api.limits import caller_rate_limited
+from registry.request import read_token_allowed
 from registry.selectors import repo_get_visible
 
 _BODY_KEYS = {"inputs", "parameters", "options"}
 
 
+@read_token_allowed
 @caller_rate_limited("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE")
 @require_POST
 def model_inference(request: HttpRequest, namespace: str, name: str, rev: str | None = None,

@@ -31,8 +31,8 @@ from inference.errors import (
     WeightsCorrupt,
     WeightsMissing,
 )
-from registry.gitstore import Entry, GitRepo
-from registry.services.objects import object_path
+from registry.models import Repo
+from registry.repofiles import RepoFile, repo_files_at
 
 log = logging.getLogger(__name__)
 transformers.utils.logging.disable_progress_bar()
@@ -151,11 +151,11 @@ def cache() -> PipelineCache:
 
 def snapshot(ref: ModelRef) -> tuple[Path, list[tuple[str, int]]]:
     """The snapshot directory and the weight files to load, as (path, size), largest first."""
-    entries = GitRepo(ref.storage_id).list_tree(ref.sha, recursive=True)
-    weights = _weights_to_load(ref, entries)
+    files = repo_files_at(repo=Repo.objects.get(storage_id=ref.storage_id), sha=ref.sha)
+    weights = _weights_to_load(ref, files)
     folder = settings.HUB_DATA_DIR / "inference" / "snapshots" / ref.storage_id / ref.sha
     if not folder.is_dir():
-        _materialize(ref, entries, folder)
+        _materialize(files, folder)
     return folder, weights
 
 
@@ -163,8 +163,8 @@ def _is_weight(path: str) -> bool:
     return path.endswith(_SAFE_WEIGHTS) or path.endswith(_PICKLED_WEIGHTS)
 
 
-def _weights_to_load(ref: ModelRef, entries: list[Entry]) -> list[tuple[str, int]]:
-    files = [entry for entry in entries if entry.type == "file" and "/" not in entry.path]
+def _weights_to_load(ref: ModelRef, owned: list[RepoFile]) -> list[tuple[str, int]]:
+    files = [file for file in owned if "/" not in file.path]
     safe = [(e.path, e.size) for e in files if e.path.endswith(_SAFE_WEIGHTS)]
     pickled = [(e.path, e.size) for e in files if e.path.endswith(_PICKLED_WEIGHTS)]
     if safe:
@@ -183,21 +183,17 @@ def _weights_to_load(ref: ModelRef, entries: list[Entry]) -> list[tuple[str, int
     return sorted(pickled, key=lambda item: -item[1])
 
 
-def _materialize(ref: ModelRef, entries: list[Entry], folder: Path) -> None:
-    """Builds the snapshot aside, then renames it into place: concurrent workers agree."""
+def _materialize(files: list[RepoFile], folder: Path) -> None:
+    """Builds the snapshot aside, then renames it into place: concurrent workers agree.
+
+    A file whose bytes the repo does not own is not in `files`: a model that needs it fails
+    to load, as it would with the file missing.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
-    git = GitRepo(ref.storage_id)
     try:
-        for entry in entries:
-            target = building / entry.path
-            if entry.type == "directory":
-                target.mkdir(parents=True, exist_ok=True)
-            elif entry.lfs is not None:
-                _link_blob(ref, entry, target)
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(git.read_blob(entry.oid))
+        for file in files:
+            _place(file, building / file.path)
         os.rename(building, folder)
     except OSError:
         shutil.rmtree(building, ignore_errors=True)
@@ -205,16 +201,16 @@ def _materialize(ref: ModelRef, entries: list[Entry], folder: Path) -> None:
             raise
 
 
-def _link_blob(ref: ModelRef, entry: Entry, target: Path) -> None:
-    source = object_path(oid=entry.lfs.oid, size=entry.lfs.size)
-    if not source.is_file():
-        if _is_weight(entry.path) or entry.path.endswith(".json"):
-            raise WeightsMissing(
-                f"Model {ref.repo_id}: the bytes of {entry.path} ({entry.lfs.oid[:12]}) are "
-                "missing from the blob store"
-            )
-        return  # a file the model does not need (e.g. a stray archive): leave it out
+def _place(file: RepoFile, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
+    if file.lfs is None:
+        with target.open("wb") as handle:
+            for chunk in file.chunks():
+                handle.write(chunk)
+        return
+    source = file.local_path()
+    if not source.is_file():
+        return  # the weight files were checked before; a stray missing file stays out
     try:
         os.link(source, target)
     except OSError:

@@ -33,8 +33,8 @@ from inference.tasks import TASKS, Task, prepare, task_for, widget_requests
 from registry.errors import HubError
 from registry.gitstore import GitRepo
 from registry.models import Repo
+from registry.repofiles import repo_file_at
 from registry.selectors import card_at
-from registry.services.objects import object_open
 from workers import inference as queue
 
 if TYPE_CHECKING:
@@ -317,11 +317,11 @@ def _example_payload(task: Task, repo: Repo, sha: str, row: WidgetExample) -> di
 def _repo_file(repo: Repo, sha: str, src: str) -> bytes:
     """An example image: a file in the repo, named by path or by its /resolve/ URL."""
     path = src.split("/resolve/", 1)[1].split("/", 1)[-1] if "/resolve/" in src else src
-    git = GitRepo(repo.storage_id)
-    entry = git.entry(sha, path.lstrip("/")) if "://" not in path else None
-    if entry is None or entry.type != "file":
+    if "://" in path:
         raise InvalidInputs(f"The example image {src} is not a file in this repo")
-    if entry.lfs is None:
-        return git.read_blob(entry.oid)
-    with object_open(oid=entry.lfs.oid, size=entry.lfs.size) as handle:
-        return handle.read()
+    git = GitRepo(repo.storage_id)
+    try:
+        file = repo_file_at(repo=repo, git=git, sha=sha, path=path.lstrip("/"))
+    except HubError:
+        raise InvalidInputs(f"The example image {src} is not a file in this repo") from None
+    return file.read(limit=settings.HUB_INFERENCE_MAX_INPUT_BYTES)

@@ -1,7 +1,7 @@
 """Reads. Every view, page and task asks here; visibility rules live in one place."""
 
 from registry import errors
-from registry.models import AccessToken, Membership, Repo, RepoRedirect, Role, User
+from registry.models import Membership, Repo, RepoRedirect, User
 
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
@@ -52,26 +52,6 @@ def _redirect_target(*, user: User, repo_type: str, namespace: str, name: str) -
         .filter(pk=redirect.repo_id)
         .first()
     )
-
-
-def namespace_role(*, user: User, namespace) -> str | None:
-    """`user`'s role in a namespace: admin of their own, their org role, else None."""
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser or namespace.id == user.namespace_id:
-        return Role.ADMIN
-    membership = Membership.objects.filter(user=user, org__namespace=namespace).first()
-    return membership.role if membership else None
-
-
-def require_write(*, user: User, token: AccessToken | None, namespace) -> None:
-    """Raises unless `user` (through `token`, if one was used) may write in `namespace`."""
-    if not user.is_authenticated:
-        raise errors.AuthenticationRequired()
-    if token is not None and not token.can_write:
-        raise errors.Forbidden("This token has the read role; a write token is required")
-    if namespace_role(user=user, namespace=namespace) not in {Role.WRITE, Role.ADMIN}:
-        raise errors.Forbidden(f"You don't have write access to '{namespace.name}'")
 
 
 def card_at(*, git, sha: str) -> dict:

@@ -1,26 +1,30 @@
 """CAS access tokens: signed, expiring, bound to one repo and to reading or writing.
 
 The hub hands them out at `/api/{type}s/{repo}/xet-{read,write}-token/{rev}` after the same
-checks a download or commit makes; the CAS checks only the signature, the expiry and the
-scope. Stateless: any process sharing the secret key verifies any token.
+checks a download or commit makes. A token lasts up to an hour, but every CAS request checks
+again that its user still sees the repo (and may still write, for uploads) and that the hub
+token it came from is still live: making a repo private, removing a member or revoking a
+hub token ends every CAS token issued before.
 """
 
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 
 from registry import errors
 from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
+from registry.permissions import Action, Actor, allows, require
 from registry.services.changes import commit_target
-from registry.services.discussions import require_participant
 
 _SALT = "minihub.xet.cas"
 # hf_xet renews a token 30 s before `exp` and treats a CAS 401 as fatal, so a token is
 # honoured a little past `exp` in case the hub's clocks disagree.
 _CLOCK_SKEW_SECONDS = 60
+_CLAIMS = {"r", "w", "u", "t", "p", "e"}
 
 
 class CasTokenInvalid(errors.HubError):
@@ -37,9 +41,14 @@ class CasToken:
 
 @dataclass(frozen=True)
 class CasClaims:
-    repo_pk: int
+    """What a CAS token grants at the moment of the request."""
+
+    repo: Repo
+    user: User | AnonymousUser  # who asked the hub for the token
     write: bool
-    user_pk: int | None  # who asked the hub for the token (None: anonymous)
+    # Its user may not write the repo, only propose changes to it: the files it uploads are
+    # kept for that user's own commits and not linked to the repo (xetstore.services).
+    pull_request: bool
 
 
 def cas_token_issue(
@@ -58,21 +67,44 @@ def cas_token_issue(
     looked at then.
     """
     git = GitRepo(repo.storage_id)
+    actor = Actor(user, token)
     if write and create_pr:
-        require_participant(user, token)
+        require(actor, Action.CONTRIBUTE, repo=repo)
     elif write:
         commit_target(user=user, token=token, repo=repo, git=git, rev=rev, create_pr=False)
     else:
         git.resolve(rev)
     exp = int(time.time()) + settings.HUB_XET_TOKEN_SECONDS
-    claims = {"r": repo.pk, "w": write, "u": user.pk, "e": exp}
+    claims = {
+        "r": repo.pk,
+        "w": write,
+        "u": user.pk,
+        "t": token.pk if token is not None else None,
+        # A pull request's author writes through `create_pr` or to its `refs/pr/N`.
+        "p": write and not allows(actor, Action.WRITE, repo=repo),
+        "e": exp,
+    }
     value = signing.dumps(claims, salt=_SALT, compress=True)
     return CasToken(value, exp)
 
 
 def cas_token_check(header: str, *, write: bool) -> CasClaims:
-    """The claims of the `Authorization: Bearer` CAS token; 401 when bad or expired, 403 when
-    a read token asks to write."""
+    """What the `Authorization: Bearer` CAS token grants now; 401 when it is bad, expired or
+    no longer grants its repo, 403 when it may not write (any more)."""
+    claims = _decode(header)
+    if write and not claims["w"]:
+        raise errors.Forbidden("This Xet access token may only read; uploads need a write token")
+    user, token = _holder(claims)
+    actor = Actor(user, token)
+    repo = Repo.objects.select_related("namespace").filter(pk=claims["r"]).first()
+    if repo is None or not allows(actor, Action.READ, repo=repo):
+        raise CasTokenInvalid("This Xet access token no longer grants access to its repository")
+    if write:
+        require(actor, Action.CONTRIBUTE if claims["p"] else Action.WRITE, repo=repo)
+    return CasClaims(repo, user, claims["w"], claims["p"])
+
+
+def _decode(header: str) -> dict:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise CasTokenInvalid()
@@ -80,11 +112,30 @@ def cas_token_check(header: str, *, write: bool) -> CasClaims:
         claims = signing.loads(value.strip(), salt=_SALT)
     except signing.BadSignature:
         raise CasTokenInvalid("This Xet access token is not valid") from None
+    if not isinstance(claims, dict) or set(claims) != _CLAIMS:
+        raise CasTokenInvalid("This Xet access token is not valid; ask the hub for a new one")
     if claims["e"] + _CLOCK_SKEW_SECONDS < time.time():
         raise CasTokenInvalid("This Xet access token has expired; ask the hub for a new one")
-    if write and not claims["w"]:
-        raise errors.Forbidden("This Xet access token may only read; uploads need a write token")
-    return CasClaims(claims["r"], claims["w"], claims["u"])
+    return claims
+
+
+def _holder(claims: dict) -> tuple[User | AnonymousUser, AccessToken | None]:
+    """The token's user and the hub token it was asked with, while both are still live."""
+    if claims["u"] is None:
+        return AnonymousUser(), None
+    if claims["t"] is None:  # asked from a signed-in browser session
+        user = User.objects.filter(pk=claims["u"], is_active=True).first()
+        if user is None:
+            raise CasTokenInvalid("This Xet access token's account is disabled")
+        return user, None
+    token = (
+        AccessToken.objects.select_related("user")
+        .filter(pk=claims["t"], user_id=claims["u"], revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        raise CasTokenInvalid("The hub token this Xet access token came from was revoked")
+    return token.user, token
 
 
 _FETCH_SALT = "minihub.xet.fetch"

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import errors
-from registry.blobs.serve import RangeRequest
+from registry.serving import RangeRequest
 from xetstore import services
 from xetstore.shard import MAX_SHARD_BYTES
 from xetstore.storage import xorb_store
@@ -62,9 +62,9 @@ def xorb_grant(request: HttpRequest, prefix: str, hash: str) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def shard_upload_v1(request: HttpRequest) -> JsonResponse:
-    repo = services.cas_repo(_claims(request, write=True))
+    claims = _claims(request, write=True)
     data = b"".join(_body(request, MAX_SHARD_BYTES))
-    for _ in services.shard_register(data=data, repo=repo):
+    for _ in services.shard_register(data=data, claims=claims):
         pass  # no read timeout on this route: nothing to report on the way
     return JsonResponse({"result": 1})
 
@@ -74,9 +74,9 @@ def shard_upload_v1(request: HttpRequest) -> JsonResponse:
 def shard_upload_v2(request: HttpRequest) -> StreamingHttpResponse:
     """NDJSON progress frames, then `result` or `error`. A shard refused by the cheap
     checks is a plain 400 before any frame."""
-    repo = services.cas_repo(_claims(request, write=True))
+    claims = _claims(request, write=True)
     data = b"".join(_body(request, MAX_SHARD_BYTES))
-    steps = services.shard_register(data=data, repo=repo)
+    steps = services.shard_register(data=data, claims=claims)
     first = next(steps)
     return StreamingHttpResponse(_frames(first, steps), content_type="application/x-ndjson")
 

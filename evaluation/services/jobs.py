@@ -14,8 +14,9 @@ from evaluation.models import EvaluationJob
 from evaluation.specs import TASKS, Spec, job_key, spec_normalize
 from registry import errors
 from registry.gitstore import GitRepo
-from registry.models import AccessToken, Repo, Role, User
-from registry.selectors import card_at, namespace_role
+from registry.models import AccessToken, Repo, User
+from registry.permissions import Action, Actor, allows
+from registry.selectors import card_at
 from registry.services.discussions import require_participant
 from workers.tasks.evaluation import evaluation_enqueue
 
@@ -106,7 +107,7 @@ def job_create(
         "model_repo": model,
         "model_sha": model_sha,
         "model_fingerprint": model_fingerprint,
-        "model_parameters": repofiles.parameter_count(model_git, model_sha),
+        "model_parameters": repofiles.parameter_count(model, model_sha),
         "dataset_repo": dataset,
         "dataset_sha": dataset_sha,
         "dataset_fingerprint": dataset_fingerprint,
@@ -157,7 +158,7 @@ def _require_manager(user: User, job: EvaluationJob) -> None:
     if job.created_by_id == user.pk:
         return
     for repo in (job.model_repo, job.dataset_repo):
-        if namespace_role(user=user, namespace=repo.namespace) in {Role.WRITE, Role.ADMIN}:
+        if allows(Actor(user), Action.WRITE, repo=repo):
             return
     raise errors.Forbidden("Only the job's submitter or the repos' maintainers can cancel it")
 

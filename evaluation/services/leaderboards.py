@@ -14,7 +14,8 @@ from evaluation.specs import TASKS, Spec, spec_normalize
 from registry import errors
 from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
-from registry.selectors import card_at, require_write
+from registry.permissions import Action, Actor, require
+from registry.selectors import card_at
 from registry.services.discussions import require_participant
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def leaderboard_create(
 
     A branch name as `dataset_revision` is tracked; a full commit id pins the dataset.
     """
-    require_write(user=user, token=token, namespace=dataset.namespace)
+    require(Actor(user, token), Action.WRITE, repo=dataset)
     slug = str(options.get("slug") or "").strip().lower()
     if not _SLUG.fullmatch(slug):
         raise InvalidEvaluation("slug must be 1-64 lowercase letters, digits and dashes")
@@ -78,7 +79,7 @@ def leaderboard_update(
     *, user: User, token: AccessToken | None, board: Leaderboard, changes: dict
 ) -> Leaderboard:
     """Changes a board's title, description, ranking metric or auto-propose setting."""
-    require_write(user=user, token=token, namespace=board.dataset_repo.namespace)
+    require(Actor(user, token), Action.WRITE, repo=board.dataset_repo)
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InvalidEvaluation(
@@ -108,7 +109,7 @@ def leaderboard_update(
 
 def leaderboard_delete(*, user: User, token: AccessToken | None, board: Leaderboard) -> None:
     """Removes the board and its entries; evaluation jobs and their results stay."""
-    require_write(user=user, token=token, namespace=board.dataset_repo.namespace)
+    require(Actor(user, token), Action.WRITE, repo=board.dataset_repo)
     board.delete()
 
 

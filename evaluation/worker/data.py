@@ -10,8 +10,8 @@ from pathlib import Path
 from django.conf import settings
 
 from evaluation.errors import ColumnMissing, DatasetUnreadable, LabelMismatch
-from registry.gitstore import GitRepo
-from registry.services.objects import object_path
+from registry.models import Repo
+from registry.repofiles import RepoFile, repo_files_at
 
 _GENERIC_LABEL = re.compile(r"LABEL_\d+")
 
@@ -27,18 +27,9 @@ def snapshot(*, storage_id: str, sha: str, repo_id: str) -> Path:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
-    git = GitRepo(storage_id)
     try:
-        for entry in git.list_tree(sha, recursive=True):
-            target = building / entry.path
-            if entry.type == "directory":
-                target.mkdir(parents=True, exist_ok=True)
-            elif entry.lfs is not None:
-                source = object_path(oid=entry.lfs.oid, size=entry.lfs.size)
-                _link(source, target, repo_id, entry.path)
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(git.read_blob(entry.oid))
+        for file in repo_files_at(repo=Repo.objects.get(storage_id=storage_id), sha=sha):
+            _place(file, building / file.path, repo_id)
         os.rename(building, folder)
     except (OSError, DatasetUnreadable):
         shutil.rmtree(building, ignore_errors=True)
@@ -47,10 +38,19 @@ def snapshot(*, storage_id: str, sha: str, repo_id: str) -> Path:
     return folder
 
 
-def _link(source: Path, target: Path, repo_id: str, path: str) -> None:
-    if not source.is_file():
-        raise DatasetUnreadable(f"Dataset {repo_id}: the bytes of {path} are missing from storage")
+def _place(file: RepoFile, target: Path, repo_id: str) -> None:
+    """The file at `target`: an LFS object hard-linked from the store, a git blob written."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if file.lfs is None:
+        with target.open("wb") as handle:
+            for chunk in file.chunks():
+                handle.write(chunk)
+        return
+    source = file.local_path()
+    if not source.is_file():
+        raise DatasetUnreadable(
+            f"Dataset {repo_id}: the bytes of {file.path} are missing from storage"
+        )
     try:
         os.link(source, target)
     except OSError:

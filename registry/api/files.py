@@ -1,15 +1,15 @@
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_http_methods
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import errors
 from registry.api.common import (
     api_repo,
     base_url,
+    caller,
     client_address,
     cursor_decode,
     next_link,
@@ -19,12 +19,13 @@ from registry.api.common import (
     web_repo,
 )
 from registry.api.serializers import entry_json
-from registry.blobs.serve import RangeRequest, object_response
 from registry.models import Repo
 from registry.names import validate_path_in_repo
+from registry.repofiles import repo_file_open
+from registry.request import read_token_allowed
 from registry.services.activity import download_record
-from registry.services.lfs import lfs_object_servable
-from registry.services.objects import object_xet_file, xet_hashes
+from registry.services.objects import xet_hashes
+from registry.serving import file_response
 from xetstore.services import cas_url
 
 TREE_PAGE_SIZE = 1000
@@ -55,6 +56,7 @@ def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: 
     return response
 
 
+@read_token_allowed
 class PathsInfoView(APIView):
     def post(self, request: Request, repo_type: str, namespace: str, name: str, rev: str):
         repo = api_repo(request, repo_type, namespace, name)
@@ -99,31 +101,17 @@ def _entries_json(repo: Repo, git, sha: str, entries: list, *, expand: bool) -> 
 def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: str | None = None):
     repo = web_repo(request, prefix, namespace, name)
     rev, path = rev_and_path(request, "/resolve/")
-    validate_path_in_repo(path)
-    git = open_git(repo)
-    sha = git.resolve(rev)
-    entry = git.entry(sha, path)
-    if entry is None or entry.type != "file":
-        # The client caches the miss under this commit (.no_exist/<sha>/<path>).
-        raise errors.EntryNotFound(f"Entry not found: {path}", headers={"X-Repo-Commit": sha})
+    user, token = caller(request)
+    file = repo_file_open(user=user, token=token, repo=repo, rev=rev, path=path)
     if request.method == "GET":
         download_record(repo=repo, client=client_address(request))
-    headers = {"X-Repo-Commit": sha, "ETag": f'"{entry.oid}"', "X-Linked-Size": str(entry.size)}
-    if entry.lfs is None:
-        data = git.read_blob(entry.oid)
-        return _respond(request, headers, RangeRequest.parse(request, len(data)), data=data)
-    headers["ETag"] = f'"{entry.lfs.oid}"'
-    headers["X-Linked-Etag"] = f'"{entry.lfs.oid}"'
-    if not lfs_object_servable(repo=repo, oid=entry.lfs.oid, size=entry.lfs.size):
-        raise errors.EntryNotFound(
-            f"The LFS object of {path} is not stored for this repo", headers={"X-Repo-Commit": sha}
-        )
-    xet_file = object_xet_file(oid=entry.lfs.oid, size=entry.lfs.size)
-    if xet_file is not None:
-        headers |= _xet_headers(request, repo, sha, xet_file.file_hash)
-    return object_response(
-        request, entry.lfs.oid, entry.lfs.size, headers=headers, filename=path.rsplit("/", 1)[-1]
-    )
+    oid = file.lfs.oid if file.lfs is not None else file.entry.oid
+    headers = {"X-Repo-Commit": file.sha, "ETag": f'"{oid}"', "X-Linked-Size": str(file.size)}
+    if file.lfs is not None:
+        headers["X-Linked-Etag"] = f'"{oid}"'
+    if file.xet_file is not None:
+        headers |= _xet_headers(request, repo, file.sha, file.xet_file.file_hash)
+    return file_response(request, file, headers=headers)
 
 
 def _xet_headers(request: HttpRequest, repo: Repo, sha: str, file_hash: str) -> dict[str, str]:
@@ -135,13 +123,3 @@ def _xet_headers(request: HttpRequest, repo: Repo, sha: str, file_hash: str) -> 
         "X-Xet-Hash": file_hash,
         "Link": f'<{token_url}>; rel="xet-auth", <{info_url}>; rel="xet-reconstruction-info"',
     }
-
-
-def _respond(
-    request: HttpRequest, headers: dict, span: RangeRequest, *, data: bytes
-) -> HttpResponse:
-    body = b"" if request.method == "HEAD" else data[span.start : span.end]
-    response = HttpResponse(body, status=span.status, content_type="application/octet-stream")
-    for key, value in {**headers, **span.headers()}.items():
-        response[key] = value
-    return response

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from registry import errors
 from registry.api.common import caller, open_git, web_repo
 from registry.gitstore.http import SERVICES, GitHttpRequest, serve
-from registry.selectors import require_write
+from registry.permissions import Action, Actor, require
+from registry.request import read_token_allowed
 from registry.services.pushes import push_answered, push_check, push_landed
 
 _GIT_PROTOCOL_RE = re.compile(r"^[A-Za-z0-9._=:-]{1,100}$")
@@ -26,6 +27,7 @@ def info_refs(request: HttpRequest, namespace: str, name: str, prefix: str | Non
     return _serve(request, prefix, namespace, name, service, "/info/refs")
 
 
+@read_token_allowed
 @csrf_exempt
 @require_POST
 def rpc(request: HttpRequest, namespace: str, name: str, service: str, prefix: str | None = None):
@@ -44,7 +46,7 @@ def _serve(request: HttpRequest, prefix: str | None, namespace: str, name: str, 
         raise errors.AuthenticationRequired()
     repo = web_repo(request, prefix, namespace, name)
     if push:
-        require_write(user=user, token=token, namespace=repo.namespace)
+        require(Actor(user, token), Action.WRITE, repo=repo)
     git = open_git(repo)
     landing = push and request.method == "POST"  # not the ref advertisement before it
     answer = serve(

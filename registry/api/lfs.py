@@ -9,8 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import errors
 from registry.api.common import base_url, caller, repo_url, web_repo
-from registry.blobs.serve import object_response
+from registry.request import read_token_allowed
 from registry.services import lfs
+from registry.serving import object_response
 
 LFS_JSON = "application/vnd.git-lfs+json"
 _READ_CHUNK = 1024 * 1024
@@ -35,6 +36,7 @@ def _stream(request: HttpRequest) -> Iterator[bytes]:
         yield chunk
 
 
+@read_token_allowed
 @require_POST
 def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
     repo = web_repo(request, prefix, namespace, name)
@@ -88,6 +90,7 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
     return _lfs_response({"transfer": transfer, "objects": answers, "hash_algo": "sha256"})
 
 
+@read_token_allowed
 @require_POST
 def verify(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
     body = _json(request)
@@ -107,12 +110,14 @@ def locks(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
     raise errors.NotImplementedByHub("Git LFS file locking is not supported by Minihub")
 
 
+@read_token_allowed
 @require_http_methods(["PUT"])
 def upload(request: HttpRequest, oid: str):
     lfs.upload_receive(signed=request.GET.get("token", ""), oid=oid, chunks=_stream(request))
     return HttpResponse(status=200)
 
 
+@read_token_allowed
 @require_http_methods(["PUT"])
 def upload_part(request: HttpRequest, oid: str, number: int):
     etag = lfs.part_receive(
@@ -123,6 +128,7 @@ def upload_part(request: HttpRequest, oid: str, number: int):
     return response
 
 
+@read_token_allowed
 @require_POST
 def upload_complete(request: HttpRequest, oid: str):
     body = _json(request)

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 
 from registry import errors
 from registry.api.handler import error_response
+from registry.permissions import Action, denial
+from registry.request import SAFE_METHODS, actor, route_marks
 from registry.services.tokens import token_authenticate
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -69,6 +71,21 @@ class TokenAuthMiddleware:
         if request.hub_token is not None or "sessionid" not in request.COOKIES:
             request._dont_enforce_csrf_checks = True
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        """The token's role on every route, pages included, before any view runs: a read
+        token changes nothing, and no token manages credentials or memberships."""
+        token = getattr(request, "hub_token", None)
+        if token is None:
+            return None
+        read_allowed, session = route_marks(view)
+        if session:
+            refused = denial(actor(request), Action.MANAGE_ACCOUNT)
+        elif request.method not in SAFE_METHODS and not read_allowed:
+            refused = denial(actor(request), Action.CONTRIBUTE)
+        else:
+            return None
+        return error_response(refused, request) if refused is not None else None
 
 
 class HubErrorMiddleware:

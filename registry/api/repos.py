@@ -8,7 +8,9 @@ from registry import errors
 from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
 from registry.api.serializers import repo_info_json
 from registry.cards import card_metadata_check
-from registry.selectors import card_at, repo_get_visible, require_write
+from registry.permissions import Action, Actor, require
+from registry.request import read_token_allowed
+from registry.selectors import card_at, repo_get_visible
 from registry.services.repos import (
     RepoExists,
     repo_create,
@@ -85,6 +87,7 @@ class RepoInfoView(APIView):
         )
 
 
+@read_token_allowed
 class ValidateYamlView(APIView):
     """Always answers JSON: the client calls .json() before it looks at the status. A bad card
     is an InvalidCard, whose 400 body carries the `errors` the client prints."""
@@ -172,5 +175,5 @@ class AuthCheckView(APIView):
         repo = api_repo(request, repo_type, namespace, name)
         if write:
             user, token = caller(request)
-            require_write(user=user, token=token, namespace=repo.namespace)
+            require(Actor(user, token), Action.WRITE, repo=repo)
         return Response({"access": "write" if write else "read"})

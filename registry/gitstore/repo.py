@@ -22,6 +22,9 @@ ZERO_OID = "0" * 40
 # A git ref lock still there this long after it was made, met while holding the repo's
 # write lock, is left over from a killed process.
 STALE_REF_LOCK_SECONDS = 1.0
+# Blobs up to this size are read in-process; larger ones are streamed from git.
+BLOB_IN_MEMORY = 1024 * 1024
+_PIPE_CHUNK = 256 * 1024
 _HEX_RE = re.compile(r"^[0-9a-f]{4,40}$")
 # Lines diff_text writes where it leaves something out (pages and the API show them as is).
 DIFF_TRUNCATED = "Diff truncated"
@@ -32,6 +35,17 @@ _TREE = pygit2.enums.FileMode.TREE
 
 class RefConflict(Exception):
     """A ref moved between the read and the compare-and-swap."""
+
+
+class RefNameClash(RefConflict):
+    """A new ref whose name an existing ref holds as a folder, or the reverse.
+
+    Git keeps a ref as a file named after it, so `main` and `main/sub` cannot both exist.
+    """
+
+    def __init__(self, ref: str, existing: str):
+        super().__init__(f"{ref} clashes with {existing}")
+        self.ref, self.existing = ref, existing
 
 
 @dataclass(frozen=True)
@@ -128,7 +142,20 @@ class GitRepo:
         if result.returncode != 0 and self._clear_stale_lock(ref):
             result = self._run_update_ref(args)
         if result.returncode != 0:
+            existing = self._clashing_ref(ref) if old == ZERO_OID else None
+            if existing is not None:
+                raise RefNameClash(ref, existing)
             raise RefConflict(result.stderr.strip())
+
+    def _clashing_ref(self, ref: str) -> str | None:
+        """An existing ref that is a folder of `ref` (`main` for `main/sub`) or lies inside it."""
+        parts = ref.split("/")
+        for end in range(1, len(parts)):
+            above = "/".join(parts[:end])
+            if above in self.git.references:
+                return above
+        inside = f"{ref}/"
+        return next((name for name in self.git.references if name.startswith(inside)), None)
 
     def _run_update_ref(self, args: list[str]) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -147,7 +174,9 @@ class GitRepo:
         lock = self.path / f"{ref}.lock"
         try:
             age = time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            # NotADirectoryError: a ref holds a folder of this one's path (`main` for
+            # `main/sub`), so no lock of it can exist.
             return False
         if age < STALE_REF_LOCK_SECONDS:
             time.sleep(STALE_REF_LOCK_SECONDS - max(0.0, age))
@@ -244,6 +273,29 @@ class GitRepo:
 
     def read_blob(self, oid: str) -> bytes:
         return self.git[oid].data
+
+    def blob_pointer(self, oid: str) -> LfsPointer | None:
+        """The LFS pointer a blob's content is, if it is one."""
+        if self.git.odb.read_header(oid)[1] > POINTER_MAX_SIZE:
+            return None
+        return parse_pointer(self.git[oid].data)
+
+    def read_text(self, oid: str, *, limit: int) -> str:
+        """At most `limit` bytes of a blob, decoded as UTF-8 (bad bytes replaced)."""
+        return b"".join(self.blob_chunks(oid, 0, limit)).decode("utf-8", "replace")
+
+    def blob_chunks(self, oid: str, start: int, end: int) -> Iterator[bytes]:
+        """Bytes `[start, end)` of a blob, in bounded memory.
+
+        libgit2 inflates an object whole, so blobs past BLOB_IN_MEMORY come from
+        `git cat-file` through a pipe: only git's process ever holds them.
+        """
+        if end - start <= 0:
+            return
+        if self.git.odb.read_header(oid)[1] <= BLOB_IN_MEMORY:
+            yield self.git[oid].data[start:end]
+            return
+        yield from _piped_range(["git", "cat-file", "blob", oid], self.path, start, end)
 
     def walk_commits(self, sha: str):
         return self.git.walk(sha, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
@@ -395,6 +447,20 @@ class GitRepo:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or self.git.descendant_of(descendant, ancestor)
+
+
+def _piped_range(args: list[str], cwd: Path, start: int, end: int) -> Iterator[bytes]:
+    """Bytes `[start, end)` of what `args` writes to stdout; the process ends with the read."""
+    with subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, env=_GIT_ENV) as process:
+        position = 0
+        try:
+            while position < end and (data := process.stdout.read(_PIPE_CHUNK)):
+                piece = data[max(start - position, 0) : end - position]
+                position += len(data)
+                if piece:
+                    yield piece
+        finally:
+            process.kill()
 
 
 def _large_file_summary(delta: pygit2.DiffDelta, sizes: list[int]) -> str:

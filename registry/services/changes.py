@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from registry import errors
 from registry.gitstore import Change, GitRepo
 from registry.models import AccessToken, Discussion, Repo, User
-from registry.selectors import require_write
+from registry.permissions import Action, Actor, require
 from registry.services import discussions
 from registry.services.commits import branch_ref, commit_create
 
@@ -42,7 +42,7 @@ def commit_target(
         discussions.require_participant(user, token)
         pull = discussions.pr_for_commit(user=user, repo=repo, num=int(rev[8:]))
         return Target(branch_ref(git, rev), pull, False)
-    require_write(user=user, token=token, namespace=repo.namespace)
+    require(Actor(user, token), Action.WRITE, repo=repo)
     return Target(branch_ref(git, rev), None, False)
 
 

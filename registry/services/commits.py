@@ -1,11 +1,16 @@
 from dataclasses import dataclass
 
 from registry import errors
-from registry.gitstore import Change, GitRepo, RefConflict, pointer_bytes
+from registry.cards import card_metadata_check
+from registry.gitstore import Change, GitRepo, LfsPointer, RefConflict, pointer_bytes
 from registry.models import LfsObject, Repo, User
+from registry.names import validate_path_in_repo
 from registry.services.objects import object_stored
 from registry.services.repos import author_of, repo_refresh
+from xetstore.models import XetUpload
 
+# A card's metadata is read from at most this much of README.md.
+MAX_CARD_BYTES = 1024 * 1024
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
 _MAX_ATTEMPTS = 5
 
@@ -55,6 +60,12 @@ def _linked_size(*, user: User, repo: Repo, oid: str) -> int | None:
     linked = LfsObject.objects.filter(repo=repo, oid=oid).first()
     if linked is not None:
         return linked.size if object_stored(oid=oid, size=linked.size) else None
+    # A file uploaded through a pull-request Xet token is linked by its uploader's commit only.
+    uploads = XetUpload.objects.filter(user_id=user.pk, repo=repo, file__sha256=oid)
+    uploaded = uploads.select_related("file").first()
+    if uploaded is not None:
+        lfs_link(repo=repo, oid=oid, size=uploaded.file.size)
+        return uploaded.file.size
     # Copies between repos (CommitOperationCopy, move_repo's clients) reference objects
     # stored for another repo; allowed when the caller can read that repo.
     other = LfsObject.objects.filter(oid=oid, repo__in=Repo.objects.visible_to(user)).first()
@@ -67,6 +78,32 @@ def _linked_size(*, user: User, repo: Repo, oid: str) -> int | None:
 def lfs_link(*, repo: Repo, oid: str, size: int) -> None:
     """Records that `repo` may reference object `oid` (idempotent)."""
     LfsObject.objects.get_or_create(repo=repo, oid=oid, defaults={"size": size})
+
+
+def changes_check(*, user: User, repo: Repo, git: GitRepo, changes: list[Change]) -> None:
+    """Refuses (400) a change whose path git or a client would refuse, a pointer to an LFS
+    object this repo may not reference, or a README.md whose metadata does not parse.
+
+    A pointer is recognised by its content, not by how it arrived (`lfsFile`, a `file` line
+    of any length, the web editor): otherwise knowing a hash would open any stored object.
+    """
+    for change in changes:
+        validate_path_in_repo(change.path)
+        if change.action != "add" or change.oid is None:
+            continue
+        pointer = git.blob_pointer(change.oid)
+        if pointer is not None:
+            _pointer_check(user=user, repo=repo, path=change.path, pointer=pointer)
+        elif change.path == "README.md":
+            card_metadata_check(git.read_text(change.oid, limit=MAX_CARD_BYTES))
+
+
+def _pointer_check(*, user: User, repo: Repo, path: str, pointer: LfsPointer) -> None:
+    size = _linked_size(user=user, repo=repo, oid=pointer.oid)
+    if size is None or size != pointer.size:
+        raise errors.BadRequest(
+            f"LFS pointer pointed to a file that does not exist: {path} ({pointer.oid})"
+        )
 
 
 def commit_create(
@@ -82,7 +119,9 @@ def commit_create(
     """Applies `changes` on `ref`'s head and moves the ref by compare-and-swap.
 
     A stale `parent_commit` is a 412; without one, a lost race is retried on the new head.
+    Every writer ends here, so the content rules hold for all of them: see `changes_check`.
     """
+    changes_check(user=user, repo=repo, git=git, changes=changes)
     with git.write_lock():
         for _ in range(_MAX_ATTEMPTS):
             head = git.ref_target(ref)

@@ -5,8 +5,8 @@ from django.db.models import Max
 
 from registry import errors
 from registry.gitstore import ZERO_OID, GitRepo, RefConflict
-from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, Role, User
-from registry.selectors import namespace_role
+from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, User
+from registry.permissions import Action, Actor, allows, require
 from registry.services.repos import author_of, repo_refresh
 
 Status = Discussion.Status
@@ -15,14 +15,11 @@ Kind = DiscussionEvent.Kind
 
 def require_participant(user: User, token: AccessToken | None) -> None:
     """Anyone signed in who can see the repo takes part, with a token that may write."""
-    if not user.is_authenticated:
-        raise errors.AuthenticationRequired()
-    if token is not None and not token.can_write:
-        raise errors.Forbidden("This token has the read role; a write token is required")
+    require(Actor(user, token), Action.CONTRIBUTE)
 
 
 def can_maintain(user: User, repo: Repo) -> bool:
-    return namespace_role(user=user, namespace=repo.namespace) in {Role.WRITE, Role.ADMIN}
+    return allows(Actor(user), Action.WRITE, repo=repo)
 
 
 def _require_author_or_maintainer(user: User, discussion: Discussion) -> None:

@@ -1,6 +1,7 @@
 """Git LFS: which objects a batch may upload or download, and the signed links that carry them."""
 
 import math
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from registry import errors
 from registry.blobs import blob_store
 from registry.blobs.local import validate_oid
 from registry.models import AccessToken, LfsObject, Repo, User
-from registry.selectors import require_write
+from registry.permissions import Action, Actor, require
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
 from registry.services.objects import object_stored
@@ -70,7 +71,7 @@ def batch(
     """The batch API's per-object answers; `links(kind, oid, size)` builds the action dicts."""
     parsed = [_object(item) for item in objects]
     if operation == "upload":
-        require_write(user=user, token=token, namespace=repo.namespace)
+        require(Actor(user, token), Action.WRITE, repo=repo)
         for oid, size in parsed:
             object_size_check(oid=oid, size=size)
         storage_quota_check(namespace=repo.namespace, objects=parsed)
@@ -178,6 +179,13 @@ def part_receive(*, signed: str, oid: str, number: int, chunks: Iterable[bytes])
         raise errors.BadRequest(f"Part {number} is out of range")
     size = chunk if number < count else claims["s"] - (count - 1) * chunk
     return blob_store().put_part(claims["u"], number, chunks, size=size)
+
+
+def uploads_abandoned_clean() -> list[str]:
+    """Removes uploads staged longer ago than an upload link lives (HUB_LFS_LINK_SECONDS):
+    no client can finish them any more. Returns what was removed."""
+    before = time.time() - settings.HUB_LFS_LINK_SECONDS
+    return blob_store().staging_clean(before=before)
 
 
 def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:

@@ -1,28 +1,40 @@
 """Branches, tags and squashes: every ref move is a compare-and-swap under the repo's lock."""
 
-import pygit2
-
 from registry import errors
 from registry.gitstore import ZERO_OID, GitRepo, RefConflict
+from registry.gitstore.repo import RefNameClash
 from registry.models import AccessToken, Repo, User
-from registry.selectors import require_write
+from registry.names import validate_ref_name, validate_revision
+from registry.permissions import Action, Actor, require
 from registry.services.repos import author_of, repo_refresh
 
 DEFAULT_BRANCH = "main"
-
-
-def _valid_ref(ref: str, name: str, kind: str) -> str:
-    if not name or name.startswith("refs/") or not pygit2.reference_is_valid_name(ref):
-        raise errors.BadRequest(f"Invalid reference for a {kind}: {name}")
-    return ref
 
 
 def _create(git: GitRepo, ref: str, target: str) -> None:
     with git.write_lock():
         try:
             git.update_ref(ref, target, ZERO_OID)
+        except RefNameClash as clash:
+            raise errors.Conflict(
+                f"Cannot create {ref}: {clash.existing} exists, and git cannot hold a ref "
+                "and refs under its name at the same time"
+            ) from None
         except RefConflict:
             raise errors.Conflict(f"Reference {ref} already exists") from None
+
+
+def _tag_message(message: object) -> str:
+    """The annotated tag's message ("" for a lightweight tag): text git can store."""
+    if message is None:
+        return ""
+    if not isinstance(message, str):
+        raise errors.BadRequest("A tag message must be a string")
+    try:
+        message.encode()
+    except UnicodeEncodeError:
+        raise errors.BadRequest("A tag message must be valid text") from None
+    return message
 
 
 def branch_create(
@@ -35,9 +47,9 @@ def branch_create(
     starting_point: str | None,
 ) -> str:
     """Creates `branch` at `starting_point` (default: main's head); 409 if it exists."""
-    require_write(user=user, token=token, namespace=repo.namespace)
-    ref = _valid_ref(f"refs/heads/{branch}", branch, "branch")
-    target = git.resolve(starting_point or DEFAULT_BRANCH)
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    ref = f"refs/heads/{validate_ref_name(branch, kind='branch')}"
+    target = git.resolve(validate_revision(starting_point or DEFAULT_BRANCH))
     _create(git, ref, target)
     return target
 
@@ -45,8 +57,8 @@ def branch_create(
 def branch_delete(
     *, user: User, token: AccessToken | None, repo: Repo, git: GitRepo, branch: str
 ) -> None:
-    require_write(user=user, token=token, namespace=repo.namespace)
-    ref = f"refs/heads/{branch}"
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    ref = f"refs/heads/{validate_revision(branch)}"
     if branch == DEFAULT_BRANCH:
         raise errors.Forbidden(f"Cannot delete {ref}")
     with git.write_lock():
@@ -67,9 +79,10 @@ def tag_create(
     message: str | None,
 ) -> str:
     """Tags the commit `revision` resolves to (a branch, a PR ref, a full or short sha)."""
-    require_write(user=user, token=token, namespace=repo.namespace)
-    ref = _valid_ref(f"refs/tags/{tag}", tag, "tag")
-    commit = git.resolve(revision)
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    ref = f"refs/tags/{validate_ref_name(tag, kind='tag')}"
+    commit = git.resolve(validate_revision(revision))
+    message = _tag_message(message)
     target = commit
     if message:
         target = git.write_tag(name=tag, target=commit, message=message, author=author_of(user))
@@ -80,8 +93,8 @@ def tag_create(
 def tag_delete(
     *, user: User, token: AccessToken | None, repo: Repo, git: GitRepo, tag: str
 ) -> None:
-    require_write(user=user, token=token, namespace=repo.namespace)
-    ref = f"refs/tags/{tag}"
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    ref = f"refs/tags/{validate_revision(tag)}"
     with git.write_lock():
         current = git.ref_target(ref)
         if current is None:
@@ -94,7 +107,8 @@ def super_squash(
     *, user: User, token: AccessToken | None, repo: Repo, git: GitRepo, branch: str, message: str
 ) -> str:
     """Replaces the branch's history with one commit holding its current tree."""
-    require_write(user=user, token=token, namespace=repo.namespace)
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    validate_revision(branch)
     ref = branch if branch.startswith("refs/pr/") else f"refs/heads/{branch}"
     with git.write_lock():
         head = git.ref_target(ref)

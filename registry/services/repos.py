@@ -5,7 +5,8 @@ from registry.cards import search_tags
 from registry.gitstore import Change, GitRepo
 from registry.models import Namespace, Repo, RepoRedirect, RepoTag, User
 from registry.names import validate_repo_name
-from registry.selectors import card_at, require_write
+from registry.permissions import Action, Actor, require
+from registry.selectors import card_at
 
 INITIAL_COMMIT_TITLE = "initial commit"
 
@@ -96,7 +97,7 @@ def repo_create(
     if repo_type not in Repo.Type.values:
         raise errors.BadRequest(f"Invalid repo type '{repo_type}'")
     namespace = _namespace_for(user=user, organization=organization)
-    require_write(user=user, token=token, namespace=namespace)
+    require(Actor(user, token), Action.WRITE, namespace=namespace)
     repo = Repo(namespace=namespace, name=name, type=repo_type, private=private)
     git = GitRepo.init(repo.storage_id)
     try:
@@ -135,7 +136,7 @@ class RepoExists(errors.Conflict):
 
 def repo_delete(*, user: User, token, repo: Repo) -> None:
     """Deletes the row, then the git repository; LFS blobs stay (other repos may share them)."""
-    require_write(user=user, token=token, namespace=repo.namespace)
+    require(Actor(user, token), Action.WRITE, repo=repo)
     storage_id = repo.storage_id
     repo.delete()
     GitRepo.destroy(storage_id)
@@ -202,8 +203,8 @@ def repo_move(*, user: User, token, repo: Repo, to_repo: str) -> Repo:
     namespace_name, _, name = to_repo.partition("/")
     validate_repo_name(name)
     target = _namespace_for(user=user, organization=namespace_name)
-    require_write(user=user, token=token, namespace=repo.namespace)
-    require_write(user=user, token=token, namespace=target)
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    require(Actor(user, token), Action.WRITE, namespace=target)
     old_namespace, old_name = repo.namespace.name, repo.name
     try:
         with transaction.atomic():
@@ -225,7 +226,7 @@ def repo_move(*, user: User, token, repo: Repo, to_repo: str) -> Repo:
 def repo_update_settings(
     *, user: User, token, repo: Repo, private: bool | None, gated: str | bool | None
 ) -> Repo:
-    require_write(user=user, token=token, namespace=repo.namespace)
+    require(Actor(user, token), Action.WRITE, repo=repo)
     if private is not None:
         repo.private = private
     if gated is not None:

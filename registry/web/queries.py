@@ -16,7 +16,7 @@ from registry.models import (
     Role,
     User,
 )
-from registry.selectors import namespace_role
+from registry.permissions import Action, Actor, allows
 
 LISTING_PAGE = 30
 COMMITS_PAGE = 30
@@ -83,8 +83,8 @@ def writable_namespaces(*, user: User) -> list[str]:
     return [user.username, *(m.org.name for m in orgs)]
 
 
-def can_write(*, user: User, repo: Repo) -> bool:
-    return namespace_role(user=user, namespace=repo.namespace) in {Role.WRITE, Role.ADMIN}
+def can_write(*, actor: Actor, repo: Repo) -> bool:
+    return allows(actor, Action.WRITE, repo=repo)
 
 
 def has_liked(*, user: User, repo: Repo) -> bool:

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from registry import errors
 from registry.api.common import client_address
-from registry.models import Role
-from registry.selectors import namespace_role, user_orgs
+from registry.permissions import Action, allows, require
+from registry.request import session_only
+from registry.selectors import user_orgs
 from registry.services.accounts import (
     member_remove,
     membership_set,
@@ -29,7 +30,7 @@ from registry.services.logins import (
 from registry.services.tokens import token_create, token_revoke
 from registry.web import queries
 from registry.web.forms import MemberForm, OrgCreateForm, SignupForm, TokenCreateForm
-from registry.web.views.common import page_number, require_signed_in
+from registry.web.views.common import actor, page_number
 
 
 class SignInView(LoginView):
@@ -87,10 +88,11 @@ def _orgs_of(namespace) -> list[str]:
     return [m.org.name for m in user_orgs(user=namespace.user)]
 
 
+@session_only
 @never_cache
 def tokens(request: HttpRequest) -> HttpResponse:
     """Lists and creates tokens; a new token's value is shown in this one response only."""
-    require_signed_in(request)
+    require(actor(request), Action.MANAGE_ACCOUNT)
     form = TokenCreateForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -106,16 +108,18 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "account/tokens.html", context)
 
 
+@session_only
 @require_POST
 def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    require_signed_in(request)
+    require(actor(request), Action.MANAGE_ACCOUNT)
     token_revoke(user=request.user, public_id=public_id)
     messages.success(request, "Token revoked")
     return redirect("web:tokens")
 
 
+@session_only
 def org_new(request: HttpRequest) -> HttpResponse:
-    require_signed_in(request)
+    require(actor(request), Action.MANAGE_ACCOUNT)
     form = OrgCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -131,16 +135,16 @@ def org_new(request: HttpRequest) -> HttpResponse:
     return render(request, "account/org_new.html", {"form": form})
 
 
+@session_only
 def org_members(request: HttpRequest, org_name: str) -> HttpResponse:
     """Members and roles; admins add members, change roles and remove members."""
     owner = queries.namespace_get(name=org_name)
     if owner.kind != "org":
         raise errors.NotFound(f"'{org_name}' is not an organization")
-    is_admin = namespace_role(user=request.user, namespace=owner) == Role.ADMIN
+    is_admin = allows(actor(request), Action.MANAGE_ACCOUNT, namespace=owner)
     form = MemberForm(request.POST or None)
     if request.method == "POST":
-        if not is_admin:
-            raise errors.Forbidden(f"Only admins of {owner.name} manage its members")
+        require(actor(request), Action.MANAGE_ACCOUNT, namespace=owner)
         if _member_change(request, owner.org, form):
             return redirect(f"/organizations/{owner.name}/members")
     context = {

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from registry import errors
 from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
+from registry.permissions import Actor
 from registry.selectors import repo_get_visible
 from registry.web import queries
 
@@ -16,6 +17,10 @@ PREFIX_TYPES = {None: "model", "": "model", "datasets": "dataset", "spaces": "sp
 
 def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:
     return request.user, getattr(request, "hub_token", None)
+
+
+def actor(request: HttpRequest) -> Actor:
+    return Actor(*caller(request))
 
 
 def page_number(request: HttpRequest) -> int:
@@ -62,7 +67,7 @@ def repo_header(request: HttpRequest, repo: Repo, *, tab: str, rev: str = "main"
         repo=repo,
         base=repo_base(repo),
         tab=tab,
-        can_write=queries.can_write(user=request.user, repo=repo),
+        can_write=queries.can_write(actor=actor(request), repo=repo),
         liked=queries.has_liked(user=request.user, repo=repo),
         rev=rev,
     )

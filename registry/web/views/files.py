@@ -2,8 +2,7 @@
 
 import re
 
-import pyarrow as pa
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -14,10 +13,10 @@ from registry import errors
 from registry.api.common import rev_and_path
 from registry.gitstore import Entry, GitRepo
 from registry.names import validate_path_in_repo
-from registry.services.objects import object_open
+from registry.repofiles import RepoFile, repo_file_open
 from registry.web import queries
 from registry.web.preview import PreviewError, preview_format, table_page
-from registry.web.views.common import open_git, repo_header, rev_url, route_repo
+from registry.web.views.common import caller, open_git, repo_header, rev_url, route_repo
 
 MAX_SHOWN_TEXT = 1024 * 1024
 IMAGE_TYPES = {
@@ -89,34 +88,45 @@ def _extension(path: str) -> str:
     return match.group(0).lower() if match else ""
 
 
-def _view_of(git: GitRepo, entry: Entry) -> dict:
-    """How the viewer shows a file: image, table, highlighted text, or only its facts."""
+def _view_of(file: RepoFile | None, entry: Entry) -> dict:
+    """How the viewer shows a file: image, table, highlighted text, or only its facts.
+
+    `file` is None when the repo does not own the object a pointer names: the page then
+    shows the entry's facts and nothing of its bytes.
+    """
     ext = _extension(entry.path)
     view = {"image": ext in IMAGE_TYPES, "table_format": preview_format(entry.path)}
+    if file is None:
+        return view | {"image": False, "table_format": None, "missing": True}
     if entry.lfs is not None or view["image"] or view["table_format"]:
         return view
     if entry.size > MAX_SHOWN_TEXT:
         return view | {"too_large": True}
-    data = git.read_blob(entry.oid)
+    data = file.read(limit=MAX_SHOWN_TEXT)
     if b"\x00" in data[:8000]:
         return view | {"binary": True}
     return view | {"code": _highlighted(entry.path, data.decode("utf-8", "replace"))}
 
 
-def _table(git: GitRepo, entry: Entry, fmt: str, offset: int) -> dict:
-    if entry.lfs is not None:
-        try:
-            source = object_open(oid=entry.lfs.oid, size=entry.lfs.size)
-        except FileNotFoundError:
-            return {"error": "The file's bytes are missing from storage"}
-    else:
-        source = pa.BufferReader(git.read_blob(entry.oid))
+def _table(file: RepoFile, fmt: str, offset: int) -> dict:
+    try:
+        source = file.open()
+    except FileNotFoundError:
+        return {"error": "The file's bytes are missing from storage"}
     try:
         return {"table": table_page(source, fmt, offset=offset)}
     except PreviewError as exc:
         return {"error": f"This file cannot be previewed as a table: {exc}"}
     finally:
         source.close()
+
+
+def _readable(request: HttpRequest, repo, git: GitRepo, sha: str, entry: Entry) -> RepoFile | None:
+    user, token = caller(request)
+    try:
+        return repo_file_open(user=user, token=token, repo=repo, rev=sha, path=entry.path, git=git)
+    except errors.EntryNotFound:
+        return None
 
 
 def blob(
@@ -131,10 +141,11 @@ def blob(
         raise errors.EntryNotFound(f"{path} does not exist at {rev}")
     if entry.type == "directory":
         return redirect(rev_url(repo, "tree", rev, path))
-    view = _view_of(git, entry)
+    file = _readable(request, repo, git, sha, entry)
+    view = _view_of(file, entry)
     if view["table_format"]:
         offset = int(request.GET["offset"]) if request.GET.get("offset", "").isdigit() else 0
-        view |= _table(git, entry, view["table_format"], offset)
+        view |= _table(file, view["table_format"], offset)
     context = _file_context(request, repo, git, rev, path, "files")
     context |= {
         "entry": entry,
@@ -154,20 +165,11 @@ def raw(
     """The file's bytes for in-page previews; not a download (those go through /resolve/)."""
     repo = route_repo(request, prefix, namespace, name)
     rev, path = located(request, "/raw/")
-    git = open_git(repo)
-    entry = git.entry(git.resolve(rev), path) if path else None
-    if entry is None or entry.type != "file":
-        raise errors.EntryNotFound(f"{path} does not exist at {rev}")
+    user, token = caller(request)
+    file = repo_file_open(user=user, token=token, repo=repo, rev=rev, path=path)
     content_type = IMAGE_TYPES.get(_extension(path), "text/plain; charset=utf-8")
-    if entry.lfs is not None:
-        try:
-            source = object_open(oid=entry.lfs.oid, size=entry.lfs.size)
-        except FileNotFoundError:
-            message = f"The LFS object of {path} is missing from storage"
-            raise errors.EntryNotFound(message) from None
-        response = FileResponse(source, content_type=content_type)
-    else:
-        response = HttpResponse(git.read_blob(entry.oid), content_type=content_type)
+    response = StreamingHttpResponse(file.chunks(), content_type=content_type)
+    response["Content-Length"] = str(file.size)
     response["Content-Security-Policy"] = _RAW_CSP
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,4 +1,9 @@
-"""Serving stored bytes over HTTP: Range requests and zero-copy sendfile through gunicorn."""
+"""Serving a repo's bytes over HTTP: Range requests and zero-copy sendfile through gunicorn.
+
+The interfaces' side of the storage owners: storage (blobs, gitstore, the Xet store) knows
+no HTTP, and every response here serves a file the read path (`registry.repofiles`) opened,
+or an object a signed LFS link names.
+"""
 
 import re
 from dataclasses import dataclass
@@ -15,6 +20,7 @@ from django.http import (
 
 from registry.blobs import blob_store
 from registry.errors import NotFound, RangeNotSatisfiable
+from registry.repofiles import RepoFile
 from registry.services.objects import object_chunks, object_xet_file
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -146,3 +152,16 @@ def _ranged(
     for key, value in {**headers, **span.headers(), **disposition}.items():
         response[key] = value
     return response
+
+
+def file_response(request: HttpRequest, file: RepoFile, *, headers: dict[str, str]) -> HttpResponse:
+    """HEAD or GET of a repo file opened by the read path, whole or a range."""
+    if file.lfs is not None:
+        return object_response(
+            request, file.lfs.oid, file.lfs.size, headers=headers, filename=file.name
+        )
+    span = RangeRequest.parse(request, file.size)
+    if request.method == "HEAD":
+        return _ranged(HttpResponse(b""), span, headers, file.name)
+    body = StreamingHttpResponse(file.chunks(span.start, span.end))
+    return _ranged(body, span, headers, file.name)

@@ -1,0 +1,103 @@
+"""Who may do what: the one rule every interface asks, with the token's role applied.
+
+An actor is a user and the token they came with (None for a browser session or an
+anonymous caller). A read token never writes, whatever its user may do; no token manages
+credentials or memberships: those need a signed-in browser session (which CSRF protects).
+Visibility itself is `Repo.objects.visible_to`, the one queryset rule this module builds on.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from registry import errors
+from registry.models import AccessToken, Membership, Namespace, Repo, Role, User
+
+
+class Action(StrEnum):
+    READ = "read"  # see a repo and its files
+    CONTRIBUTE = "contribute"  # open discussions and pull requests, comment, like
+    WRITE = "write"  # commit, branches, tags, settings, create, move, delete repos
+    # One's tokens, org creation, password; with a namespace: that organization's members.
+    MANAGE_ACCOUNT = "manage_account"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User
+    token: AccessToken | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return bool(self.user.is_authenticated)
+
+    @property
+    def writes(self) -> bool:
+        """Whether the credential allows writing at all (a session, or a write token)."""
+        return self.token is None or self.token.can_write
+
+
+def namespace_role(*, user: User, namespace: Namespace) -> str | None:
+    """`user`'s role in a namespace: admin of their own, their org role, else None."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser or namespace.id == user.namespace_id:
+        return Role.ADMIN
+    membership = Membership.objects.filter(user=user, org__namespace=namespace).first()
+    return membership.role if membership else None
+
+
+def _writer(actor: Actor, namespace: Namespace) -> bool:
+    return namespace_role(user=actor.user, namespace=namespace) in {Role.WRITE, Role.ADMIN}
+
+
+def _account_denial(actor: Actor, namespace: Namespace | None) -> errors.HubError | None:
+    """One's own account with no `namespace`; an organization's members as its admin."""
+    if actor.token is not None:
+        return errors.Forbidden(
+            "Tokens cannot manage accounts, tokens or memberships: sign in with a browser"
+        )
+    if not actor.signed_in:
+        return errors.AuthenticationRequired()
+    if namespace is not None and namespace_role(user=actor.user, namespace=namespace) != Role.ADMIN:
+        return errors.Forbidden(f"Only admins of {namespace.name} manage its members")
+    return None
+
+
+def denial(
+    actor: Actor, action: Action, *, repo: Repo | None = None, namespace: Namespace | None = None
+) -> errors.HubError | None:
+    """Why `actor` may not do `action` (on `repo`, or in `namespace`), or None if they may."""
+    if action == Action.MANAGE_ACCOUNT:
+        return _account_denial(actor, namespace)
+    if repo is not None and not Repo.objects.visible_to(actor.user).filter(pk=repo.pk).exists():
+        return errors.RepoNotFound(
+            f"Repository not found: {repo.repo_id}", anonymous=not actor.signed_in
+        )
+    if action == Action.READ:
+        return None
+    if not actor.signed_in:
+        return errors.AuthenticationRequired()
+    if not actor.writes:
+        return errors.Forbidden("This token has the read role; a write token is required")
+    if action == Action.CONTRIBUTE:
+        return None
+    target = repo.namespace if repo is not None else namespace
+    if target is None or not _writer(actor, target):
+        name = target.name if target is not None else "this namespace"
+        return errors.Forbidden(f"You don't have write access to '{name}'")
+    return None
+
+
+def allows(
+    actor: Actor, action: Action, *, repo: Repo | None = None, namespace: Namespace | None = None
+) -> bool:
+    return denial(actor, action, repo=repo, namespace=namespace) is None
+
+
+def require(
+    actor: Actor, action: Action, *, repo: Repo | None = None, namespace: Namespace | None = None
+) -> None:
+    """Raises the domain error that tells `actor` why they may not do `action`."""
+    refused = denial(actor, action, repo=repo, namespace=namespace)
+    if refused is not None:
+        raise refused
