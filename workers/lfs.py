@@ -1,4 +1,5 @@
-"""The way from the web to the workers for LFS uploads to a bucket: verify, and wait for it.
+"""The way from the web to the workers for LFS uploads to a bucket: verify, and wait for it;
+and the periodic removal of uploads abandoned half-way.
 
 The web process never reads an object: a worker streams the staged bytes through sha256
 (acks_late, so a worker that dies mid-way leaves the task to another) while the client's
@@ -7,8 +8,11 @@ verify request waits for the answer.
 
 import threading
 import time
+import uuid
 
 from celery import states
+from django.conf import settings
+from django.core.cache import cache
 from kombu.exceptions import OperationalError
 
 from registry import errors
@@ -18,6 +22,7 @@ from workers.celery import app
 # gets a 503 and asks again (huggingface_hub retries verify on 503).
 _BASE_SECONDS = 60
 _BYTES_PER_SECOND = 20 * 1024 * 1024
+_CLEAN_TOKEN_KEY = "uploads-clean-token"
 
 
 def staged_upload_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> None:
@@ -41,6 +46,31 @@ def staged_upload_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> No
         error = errors.HubError(answer["error"])
         error.status, error.code = answer["status"], answer["code"]
         raise error
+
+
+def uploads_clean_schedule() -> None:
+    """Starts the periodic removal of abandoned uploads (no Celery beat: each run enqueues
+    the next). Each run carries a token that only the next run may use: a newer start
+    supersedes older chains, and a message the broker delivers twice runs once."""
+    from workers.tasks.lfs import uploads_clean
+
+    token = uuid.uuid4().hex
+    cache.set(_CLEAN_TOKEN_KEY, token, timeout=None)
+    uploads_clean.delay(token)
+
+
+def uploads_clean_continue(token: str) -> bool:
+    """Whether `token` is the current run's; if so, the next run is enqueued."""
+    from workers.tasks.lfs import uploads_clean
+
+    if cache.get(_CLEAN_TOKEN_KEY) != token:
+        return False
+    token = uuid.uuid4().hex
+    cache.set(_CLEAN_TOKEN_KEY, token, timeout=None)
+    # Below Redis's visibility timeout, or the waiting message would be handed out again.
+    every = min(settings.HUB_LFS_LINK_SECONDS, settings.HUB_BROKER_VISIBILITY_TIMEOUT) // 2
+    uploads_clean.apply_async(args=[token], countdown=every)
+    return True
 
 
 def _wait(task_id: str, *, timeout: float) -> dict:

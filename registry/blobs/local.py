@@ -144,6 +144,23 @@ class LocalBlobStore:
         shutil.rmtree(folder, ignore_errors=True)
         return written
 
+    def staging_clean(self, *, before: float) -> list[str]:
+        """Removes multipart uploads and single-PUT temporary files last written before
+        `before` (a Unix time); returns what it removed."""
+        removed = []
+        if not self.tmp.is_dir():
+            return removed
+        folders = self.tmp / "multipart"
+        for entry in [*self.tmp.iterdir(), *(folders.iterdir() if folders.is_dir() else ())]:
+            if entry == folders or _last_written(entry) >= before:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(str(entry))
+        return removed
+
     def delete(self, oid: str) -> None:
         self.path(oid).unlink(missing_ok=True)
 
@@ -155,3 +172,14 @@ class LocalBlobStore:
             probe.flush()
             if Path(probe.name).read_bytes() != b"ok":
                 raise OSError("storage returned other bytes than were written")
+
+
+def _last_written(entry: Path) -> float:
+    """The newest modification time of a file, or of a folder and the files in it."""
+    try:
+        times = [entry.stat().st_mtime]
+        if entry.is_dir():
+            times += [child.stat().st_mtime for child in entry.iterdir()]
+    except FileNotFoundError:  # removed meanwhile (a part renamed, an upload completed)
+        return float("inf")
+    return max(times)

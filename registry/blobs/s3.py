@@ -250,6 +250,28 @@ class S3BlobStore:
             self._client.upload_fileobj(spool, self.bucket, self.key(oid))
         return written
 
+    def staging_clean(self, *, before: float) -> list[str]:
+        """Deletes staged uploads and aborts multipart uploads to staging made before
+        `before` (a Unix time); returns what it removed. The bucket's lifecycle rule does
+        the same a day on; this keeps a bucket without one clean."""
+        removed = []
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix="staging/"
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                if item["LastModified"].timestamp() < before:
+                    self._delete_key(item["Key"])
+                    removed.append(item["Key"])
+        answer = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix="staging/")
+        for upload in answer.get("Uploads", ()):
+            if upload["Initiated"].timestamp() < before:
+                self._client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                )
+                removed.append(f"{upload['Key']} (multipart)")
+        return removed
+
     def delete(self, oid: str) -> None:
         self._delete_key(self.key(oid))
 

@@ -1,6 +1,13 @@
 from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
-from workers.tasks.lfs import lfs_adopt
+from workers.tasks.lfs import lfs_adopt, uploads_clean
 
-__all__ = ["answer_inference", "compute_widget_examples", "lfs_adopt", "ping", "run_evaluation"]
+__all__ = [
+    "answer_inference",
+    "compute_widget_examples",
+    "lfs_adopt",
+    "ping",
+    "run_evaluation",
+    "uploads_clean",
+]

@@ -15,3 +15,15 @@ def lfs_adopt(repo_pk: int, oid: str, size: int, upload: str) -> dict:
     except HubError as exc:
         return {"status": exc.status, "code": exc.code, "error": exc.message}
     return {"status": 200}
+
+
+@app.task(name="minihub.uploads_clean")
+def uploads_clean(token: str) -> list[str]:
+    """Removes abandoned uploads and enqueues the next run, unless a newer chain took over
+    (workers/lfs.py `uploads_clean_schedule`)."""
+    from registry.services.lfs import uploads_abandoned_clean
+    from workers.lfs import uploads_clean_continue
+
+    if not uploads_clean_continue(token):
+        return []
+    return uploads_abandoned_clean()
