@@ -57,3 +57,20 @@ class DedupChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("chunk_hash", "xorb", name="xet_dedup_chunk_unique")]
+
+
+class XetUpload(models.Model):
+    """A file registered through a pull-request token (its user may not write the repo).
+
+    It is not linked to the repo: a link makes an object servable by every ref of the repo
+    and reusable by everyone who reads it. Only a commit of that same user to that repo
+    links it (registry.services.commits), and then a ref of the repo does reference it.
+    """
+
+    user = models.ForeignKey("registry.User", on_delete=models.CASCADE, related_name="+")
+    repo = models.ForeignKey("registry.Repo", on_delete=models.CASCADE, related_name="+")
+    file = models.ForeignKey(XetFile, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("user", "repo", "file", name="xet_upload_unique")]

@@ -13,18 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from registry import errors
 from registry.api.common import base_url
-from registry.models import LfsObject, Repo, User
+from registry.models import LfsObject, Repo
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
 from xetstore import hashing
 from xetstore.dedup import dedup_eligible, dedup_shard_encode
-from xetstore.models import DedupChunk, XetFile, XetFileTerm, Xorb
+from xetstore.models import DedupChunk, XetFile, XetFileTerm, XetUpload, Xorb
 from xetstore.shard import FileEntry, ShardError, UploadShard, XorbEntry, parse_upload_shard
 from xetstore.storage import stage, xorb_store
 from xetstore.tokens import CasClaims, fetch_link_sign
@@ -61,13 +60,6 @@ def hash_param(text: str) -> str:
         return hashing.hash_to_str(hashing.str_to_hash(text))
     except ValueError:
         raise errors.BadRequest(f"'{text[:80]}' is not a Xet hash (64 hex digits)") from None
-
-
-def cas_repo(claims: CasClaims) -> Repo:
-    repo = Repo.objects.select_related("namespace").filter(pk=claims.repo_pk).first()
-    if repo is None:
-        raise errors.Forbidden("This Xet access token's repository no longer exists")
-    return repo
 
 
 # -- xorbs ------------------------------------------------------------------------------
@@ -149,9 +141,10 @@ class _File:
     sha256: str | None = None
 
 
-def shard_register(*, data: bytes, repo: Repo) -> Iterator[tuple[int, int]]:
+def shard_register(*, data: bytes, claims: CasClaims) -> Iterator[tuple[int, int]]:
     """Checks an uploaded shard, reads each new file once for its sha256, then registers
-    the files and links them to `repo` as LFS objects, all or nothing.
+    the files and links them to the token's repo as LFS objects (or, for a pull-request
+    token, records them as its user's uploads), all or nothing.
 
     A generator of `(bytes verified, bytes to verify)`: the first pair comes once every
     cheap check passed; the files are registered when it is exhausted. A refusal is a
@@ -177,8 +170,9 @@ def shard_register(*, data: bytes, repo: Repo) -> Iterator[tuple[int, int]]:
                 f"File {item.file_hash}: the shard gives sha256 {item.claimed_sha256}, "
                 f"but its bytes hash to {item.sha256}"
             )
-    storage_quota_check(namespace=repo.namespace, objects=[(f.sha256, f.size) for f in files])
-    _register(files, repo)
+    namespace = claims.repo.namespace
+    storage_quota_check(namespace=namespace, objects=[(f.sha256, f.size) for f in files])
+    _register(files, claims)
     yield total, total
 
 
@@ -263,12 +257,27 @@ def _read_sha256(
     item.sha256 = digest.hexdigest()
 
 
-def _register(files: list[_File], repo: Repo) -> None:
+def _register(files: list[_File], claims: CasClaims) -> None:
     with transaction.atomic():
         for item in files:
             if not XetFile.objects.filter(file_hash=item.file_hash).exists():
                 _file_create(item)
-            lfs_link(repo=repo, oid=item.sha256, size=item.size)
+            if claims.pull_request:
+                _upload_record(item, claims)
+            else:
+                lfs_link(repo=claims.repo, oid=item.sha256, size=item.size)
+
+
+def _upload_record(item: _File, claims: CasClaims) -> None:
+    """Keeps a pull-request upload for its user's own commits instead of linking it.
+
+    A link lets every ref of the repo serve the object, LFS and Xet readers of the repo fetch
+    it without any commit naming it, and anyone who reads the repo reuse it in their own;
+    someone who may only propose changes must not grant all that on another's repo. The
+    commit service links the file when this user commits it (to a pull request, which is all
+    they may commit to), so the repo then references what it links.
+    """
+    XetUpload.objects.get_or_create(user=claims.user, repo=claims.repo, file_id=item.file_hash)
 
 
 def _file_create(item: _File) -> None:
@@ -302,13 +311,12 @@ def dedup_shard(*, chunk_hash: str, claims: CasClaims) -> bytes | None:
     repo: an upload there is most likely a new revision of them, and hf_xet asks about the
     first chunk of each file, which a changed file no longer shares with its old version.
     """
-    user = User.objects.filter(pk=claims.user_pk).first() or AnonymousUser()
-    readable = LfsObject.objects.filter(repo__in=Repo.objects.visible_to(user)).values("oid")
+    readable = LfsObject.objects.filter(repo__in=Repo.objects.visible_to(claims.user)).values("oid")
     holders = set(
         DedupChunk.objects.filter(chunk_hash=chunk_hash).values_list("xorb_id", flat=True)
     )
     holding = XetFile.objects.filter(terms__xorb__in=holders, sha256__in=readable).distinct()
-    latest = LfsObject.objects.filter(repo_id=claims.repo_pk).order_by("-created_at", "-id")
+    latest = LfsObject.objects.filter(repo=claims.repo).order_by("-created_at", "-id")
     recent = XetFile.objects.filter(sha256__in=latest.values("oid")[:_DEDUP_MAX_FILES])
     files = [
         *holding.values_list("pk", flat=True)[:_DEDUP_MAX_FILES],
@@ -359,7 +367,7 @@ def file_readable(*, file_hash: str, claims: CasClaims) -> XetFile:
     file = XetFile.objects.filter(file_hash=file_hash).first()
     if file is None:
         raise errors.NotFound(f"File {file_hash} is not stored here")
-    if not LfsObject.objects.filter(repo_id=claims.repo_pk, oid=file.sha256).exists():
+    if not LfsObject.objects.filter(repo=claims.repo, oid=file.sha256).exists():
         raise errors.Forbidden(f"File {file_hash} is not in this token's repository")
     return file
 

@@ -64,7 +64,8 @@ def cas_token_issue(
 
     With `create_pr` anyone who may open a pull request writes: huggingface_hub asks
     `xet-write-token/None?create_pr=1` for `create_commit(create_pr=True)`, so `rev` is not
-    looked at then.
+    looked at then. A write token of someone who may not write the repo is a pull-request
+    token, whose uploads are not linked to the repo.
     """
     git = GitRepo(repo.storage_id)
     actor = Actor(user, token)
