@@ -104,9 +104,12 @@ class GitRepo:
     # -- refs -------------------------------------------------------------------------
 
     def ref_target(self, ref: str) -> str | None:
+        if "\x00" in ref:
+            # libgit2 reads a name up to its first NUL: `main` NUL `x` would find main.
+            return None
         try:
             return str(self.git.references[ref].resolve().target)
-        except (KeyError, pygit2.InvalidSpecError):
+        except (KeyError, pygit2.InvalidSpecError, UnicodeEncodeError):
             return None
 
     def refs(self, prefix: str) -> dict[str, str]:

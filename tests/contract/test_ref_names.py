@@ -173,3 +173,18 @@ def test_names_git_takes_still_make_branches_and_tags(hub, alice, fresh_repo, na
 
     assert _refs(api, fresh_repo) == (sorted(["main", name]), [name])
     assert api.repo_info(fresh_repo, revision=name).sha == api.repo_info(fresh_repo).sha
+
+
+@pytest.mark.parametrize("route", ["commit/main%00x", "commit/main%00%2E%2E"])
+def test_a_commit_to_a_revision_with_a_nul_is_not_found_and_main_stays(hub, alice, repo_id, route):
+    api = alice.api(hub)
+    before = api.repo_info(repo_id).sha
+    body = b'{"key": "header", "value": {"summary": "x"}}\n'
+
+    with wire(hub, alice) as client:
+        response = client.post(f"/api/models/{repo_id}/{route}", content=body,
+                               headers={"Content-Type": "application/x-ndjson"})  # fmt: skip
+
+    assert response.status_code == 404
+    assert response.headers["X-Error-Code"] == "RevisionNotFound"
+    assert api.repo_info(repo_id).sha == before
