@@ -14,6 +14,7 @@ small VALUES table. A route with a parameter the table does not know fails the m
 new route is covered the day it is added.
 """
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -150,7 +151,7 @@ _ACTION_BODIES = {
     "title": as_json(title="pwned"),
     "merge": as_json(),
 }
-_LFS_OID = __import__("hashlib").sha256(LFS_BYTES).hexdigest()
+_LFS_OID = hashlib.sha256(LFS_BYTES).hexdigest()
 
 
 def _batch(operation: str) -> Body:
@@ -387,7 +388,7 @@ def _problem(response, missing, call: Call, secrets: list[bytes]) -> str | None:
     return None
 
 
-def _outsider(request, persona: str, charlie) -> Persona:
+def _outsider(persona: str, charlie) -> Persona:
     if persona == "anonymous":
         return Persona(persona, Client())
     if persona == "charlie-token":
@@ -425,10 +426,8 @@ def test_every_repo_route_is_filled_in_for_some_repo_type(routes, vault):
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "charlie-token", "charlie-session"])
-def test_outsiders_learn_nothing_from_any_route_of_a_private_repo(
-    request, routes, vault, charlie, persona
-):
-    outsider = _outsider(request, persona, charlie)
+def test_outsiders_learn_nothing_from_any_route_of_a_private_repo(routes, vault, charlie, persona):
+    outsider = _outsider(persona, charlie)
     secrets = vault.secrets()
     problems, asked = [], 0
     for route in routes:
