@@ -45,7 +45,6 @@ class CasClaims:
 
     repo: Repo
     user: User | AnonymousUser  # who asked the hub for the token
-    write: bool
     # Its user may not write the repo, only propose changes to it: the files it uploads are
     # kept for that user's own commits and not linked to the repo (xetstore.services).
     pull_request: bool
@@ -102,7 +101,7 @@ def cas_token_check(header: str, *, write: bool) -> CasClaims:
         raise CasTokenInvalid("This Xet access token no longer grants access to its repository")
     if write:
         require(actor, Action.CONTRIBUTE if claims["p"] else Action.WRITE, repo=repo)
-    return CasClaims(repo, user, claims["w"], claims["p"])
+    return CasClaims(repo, user, claims["p"])
 
 
 def _decode(header: str) -> dict:
