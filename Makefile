@@ -34,9 +34,11 @@ system-deps:
 	@command -v nginx >/dev/null || (apt-get update -q && apt-get install -y -q nginx)
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 
+# ruff, then the layers and the no-cycle rule of docs/architecture.md (import-linter).
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # The suite runs twice: on the embedded default (SQLite, filesystem broker) and on
 # PostgreSQL + Redis, each with a data directory, databases and Redis numbers of its own,

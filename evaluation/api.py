@@ -19,8 +19,8 @@ from evaluation.services.leaderboards import (
     leaderboard_update,
 )
 from evaluation.services.proposals import job_path, result_propose
-from registry.api.common import base_url, caller, repo_url
 from registry.models import Repo
+from registry.request import base_url, caller, repo_url
 from registry.selectors import repo_get_visible
 
 

@@ -50,7 +50,7 @@ def parameter_count(repo: Repo, sha: str) -> int | None:
         return cached or None
     weights = [
         file
-        for file in repo_files_at(repo=repo, sha=sha)
+        for file in repo_files_at(repo=repo, sha=sha).files
         if "/" not in file.path and file.path.endswith(".safetensors")
     ]
     counts = [_count(file) for file in weights]

@@ -11,7 +11,6 @@ from evaluation.models import EvaluationJob, Leaderboard
 from evaluation.services.jobs import jobs_reap_stale
 from evaluation.specs import metric
 from registry import errors
-from registry.gitstore import GitRepo
 from registry.models import Repo, User
 from registry.selectors import repo_get_visible
 
@@ -180,7 +179,7 @@ def _self_reported(*, user: User, board: Leaderboard) -> list[Row]:
                     verified=False,
                     values=values,
                     sha=repo.head_sha,
-                    parameters=parameter_count(GitRepo(repo.storage_id), repo.head_sha),
+                    parameters=parameter_count(repo, repo.head_sha),
                 )
             )
     return rows

@@ -27,6 +27,11 @@ pages = [
         views.model_results_page,
         name="repo-results",
     ),
+    re_path(
+        r"^(?!(?:api|lfs)(?:/|$))(?:(?P<prefix>datasets|spaces)/)?"
+        r"(?P<namespace>[^/]+)/(?P<name>[^/]+)/evaluation$",
+        views.repo_evaluation_tab,
+    ),
 ]
 
 urlpatterns = [

@@ -20,11 +20,11 @@ from evaluation.services.leaderboards import (
 from evaluation.services.proposals import job_path, result_propose
 from evaluation.specs import metric
 from registry import errors
-from registry.api.common import base_url, caller
 from registry.models import Repo
+from registry.request import actor, base_url, caller, web_repo
 from registry.selectors import repo_get_visible
 from registry.web.queries import can_write
-from registry.web.views.common import actor
+from registry.web.views.common import repo_header
 
 
 def _repo(request: HttpRequest, repo_type: str, repo_id: str) -> Repo:
@@ -250,3 +250,13 @@ def model_results_page(
     )
     context = selectors.model_results(user=request.user, repo=repo)
     return render(request, "evaluation/model_results_page.html", context)
+
+
+def repo_evaluation_tab(
+    request: HttpRequest, namespace: str, name: str, prefix: str | None = None
+) -> HttpResponse:
+    """The Evaluation tab of a repo page: its verified results and leaderboard entries."""
+    repo = web_repo(request, prefix, namespace, name)
+    context = {"header": repo_header(request, repo, tab="evaluation")}
+    context.update(selectors.model_results(user=request.user, repo=repo))
+    return render(request, "repo/evaluation.html", context)

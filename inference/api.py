@@ -9,8 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import InputTooLarge, InvalidInputs
 from inference.services import inference_run
-from registry.api.limits import caller_rate_limited
-from registry.request import read_token_allowed
+from registry.request import caller_rate_limited, read_token_allowed
 from registry.selectors import repo_get_visible
 
 _BODY_KEYS = {"inputs", "parameters", "options"}

@@ -152,10 +152,15 @@ def cache() -> PipelineCache:
 def snapshot(ref: ModelRef) -> tuple[Path, list[tuple[str, int]]]:
     """The snapshot directory and the weight files to load, as (path, size), largest first."""
     files = repo_files_at(repo=Repo.objects.get(storage_id=ref.storage_id), sha=ref.sha)
-    weights = _weights_to_load(ref, files)
+    needed = [path for path in files.missing if _is_weight(path) or path.endswith(".json")]
+    if needed:
+        raise WeightsMissing(
+            f"Model {ref.repo_id}: the bytes of {needed[0]} are missing from the blob store"
+        )
+    weights = _weights_to_load(ref, files.files)
     folder = settings.HUB_DATA_DIR / "inference" / "snapshots" / ref.storage_id / ref.sha
     if not folder.is_dir():
-        _materialize(files, folder)
+        _materialize(files.files, folder)
     return folder, weights
 
 

@@ -234,6 +234,10 @@ def _answer_group(runners: ModuleType, task: Task, model: Any, requests: list) -
 # -- widget examples --------------------------------------------------------------------------
 
 
+def repo_main_moved_listener(*, repo: Repo, **kwargs) -> None:
+    widget_refresh_enqueue(repo)
+
+
 def widget_refresh_enqueue(repo: Repo) -> None:
     """Schedules the outputs of the card's widget examples at main's head to be computed.
 

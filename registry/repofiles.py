@@ -150,8 +150,14 @@ def repo_file_at(*, repo: Repo, git: GitRepo, sha: str, path: str) -> RepoFile:
     return RepoFile(repo, git, sha, entry)
 
 
-def repo_files_at(*, repo: Repo, sha: str) -> list[RepoFile]:
-    """Every file of `repo` at `sha` whose bytes it owns, for workers building a snapshot.
+@dataclass(frozen=True)
+class Snapshot:
+    files: list[RepoFile]  # the files whose bytes the repo owns and the hub holds
+    missing: list[str]  # paths of LFS pointers whose bytes it does not
+
+
+def repo_files_at(*, repo: Repo, sha: str) -> Snapshot:
+    """Every file of `repo` at `sha`, for workers building a snapshot.
 
     Workers act for a request or a job whose actor the interface that queued it has already
     authorised (`repo_file_open`'s visibility rule); ownership is checked here, per file.
@@ -159,8 +165,8 @@ def repo_files_at(*, repo: Repo, sha: str) -> list[RepoFile]:
     git = GitRepo(repo.storage_id)
     entries = [e for e in git.list_tree(sha, recursive=True) if e.type == "file"]
     owned = _owned(repo, entries)
-    return [
-        RepoFile(repo, git, sha, e)
-        for e in entries
-        if e.lfs is None or (e.lfs.oid, e.lfs.size) in owned
+    readable = [e for e in entries if e.lfs is None or (e.lfs.oid, e.lfs.size) in owned]
+    missing = [
+        e.path for e in entries if e.lfs is not None and (e.lfs.oid, e.lfs.size) not in owned
     ]
+    return Snapshot([RepoFile(repo, git, sha, e) for e in readable], missing)

@@ -1,12 +1,136 @@
-"""What every interface (API views, pages, the apps' views) reads off a request: the actor,
-and the marks that say how a route treats a token's role."""
+"""What every interface (API views, pages, the apps' views) reads off a request: who is
+calling, which repo a route names, which URLs to hand out, and the marks that say how a route
+treats a token's role. One module, so the pages and the apps never import the API's views."""
 
+import base64
+import binascii
+import functools
+import re
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import unquote
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
+from registry import errors
+from registry.gitstore import GitRepo
+from registry.models import AccessToken, Repo, User
 from registry.permissions import Actor
+from registry.selectors import REPO_TYPES, repo_get_visible
+from registry.services.limits import rate_limit_take
+
+_PREFIX_TYPES = {None: "model", "": "model", "datasets": "dataset", "spaces": "space"}
+# When the server does not pass the raw path on, these refs are told apart the way the
+# client does it (`SPECIAL_REFS_REVISION_REGEX`).
+_SPECIAL_REF_RE = re.compile(r"^(refs/convert/\w+|refs/pr/\d+)(?:/|$)")
+
+
+def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:
+    return request.user, getattr(request, "hub_token", None)
+
+
+def base_url(request: HttpRequest) -> str:
+    """The external base URL: HUB_PUBLIC_URL, else what the request was addressed to."""
+    return settings.HUB_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address, as the outermost of HUB_TRUSTED_PROXIES proxies saw it.
+
+    Each proxy appends the address it was reached from to X-Forwarded-For, so only the
+    rightmost N entries are ours: anything left of them is whatever the client wrote.
+    """
+    proxies = settings.HUB_TRUSTED_PROXIES
+    forwarded = [entry.strip() for entry in request.headers.get("X-Forwarded-For", "").split(",")]
+    if proxies == 0 or not forwarded[-1]:
+        return request.META.get("REMOTE_ADDR", "")
+    return forwarded[max(0, len(forwarded) - proxies)]
+
+
+def repo_url(request: HttpRequest, repo: Repo) -> str:
+    return f"{base_url(request)}/{repo.url_prefix}{repo.repo_id}"
+
+
+def api_repo(request: HttpRequest, repo_type: str, namespace: str, name: str) -> Repo:
+    """A repo named in an /api/{models,datasets,spaces}/ route, if the caller may see it."""
+    return repo_get_visible(
+        user=request.user, repo_type=REPO_TYPES[repo_type], namespace=namespace, name=name
+    )
+
+
+def web_repo(request: HttpRequest, prefix: str | None, namespace: str, name: str) -> Repo:
+    """A repo named in a web route (no prefix for models), if the caller may see it."""
+    return repo_get_visible(
+        user=request.user, repo_type=_PREFIX_TYPES[prefix], namespace=namespace, name=name
+    )
+
+
+def open_git(repo: Repo) -> GitRepo:
+    return GitRepo(repo.storage_id)
+
+
+def rev_and_path(request: HttpRequest, marker: str) -> tuple[str, str]:
+    """Splits `{rev}/{path}` after the repo id and `marker`, on the raw path, before decoding.
+
+    The client sends `refs%2Fpr%2F1` for `refs/pr/1`; WSGI decodes PATH_INFO, so only the raw
+    URI (gunicorn's RAW_URI) keeps a branch name with a slash apart from the path.
+    """
+    kwargs = request.resolver_match.kwargs
+    anchor = f"{kwargs['namespace']}/{kwargs['name']}{marker}"
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    if raw:
+        raw_path = raw.split("?", 1)[0]
+        tail = raw_path.split(anchor, 1)[1] if anchor in raw_path else ""
+        rev, _, path = tail.partition("/")
+        return unquote(rev), unquote(path).strip("/")
+    tail = request.path.split(anchor, 1)[1]
+    special = _SPECIAL_REF_RE.match(tail)
+    if special:
+        return special.group(1), tail[special.end() :].strip("/")
+    rev, _, path = tail.partition("/")
+    return rev, path.strip("/")
+
+
+def cursor_decode(value: str | None) -> int:
+    """The offset an opaque pagination cursor stands for (0 without one)."""
+    if not value:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(value.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise errors.BadRequest("Invalid cursor") from None
+    if offset < 0:
+        raise errors.BadRequest("Invalid cursor")
+    return offset
+
+
+def cursor_encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def next_link(url: str, query, offset: int) -> str:
+    """A `Link` header to the page at `offset`: absolute, as the client follows it verbatim."""
+    query = query.copy()
+    query["cursor"] = cursor_encode(offset)
+    return f'<{url}?{query.urlencode()}>; rel="next"'
+
+
+def query_bool(request: HttpRequest, name: str) -> bool:
+    return request.GET.get(name, "").lower() in {"1", "true", "yes"}
+
+
+def parse_json_body(request: HttpRequest) -> dict:
+    import json
+
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise errors.BadRequest("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise errors.BadRequest("The request body must be a JSON object")
+    return body
+
 
 V = TypeVar("V", bound=Callable)
 
@@ -40,3 +164,28 @@ def route_marks(view: Callable) -> tuple[bool, bool]:
         bool(getattr(target, "read_token_allowed", False)),
         bool(getattr(target, "session_only", False)),
     )
+
+
+def caller_rate_limited(per_minute_setting: str) -> Callable[[V], V]:
+    """Counts each call of the view against its caller (the user, signed in or by token,
+    else the client address) in a window of the view's own, outside /api/'s: past
+    `settings.<per_minute_setting>` per minute (0: off) it is a 429 with Retry-After and
+    the Hub's RateLimit headers. For routes that cost a worker's time, such as inference."""
+
+    def decorate(view: V) -> V:
+        @functools.wraps(view)
+        def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            per_minute = getattr(settings, per_minute_setting)
+            if not per_minute:
+                return view(request, *args, **kwargs)
+            user = request.user
+            who = f"user:{user.pk}" if user.is_authenticated else f"ip:{client_address(request)}"
+            window = rate_limit_take(key=f"{per_minute_setting}:{who}", per_minute=per_minute)
+            response = view(request, *args, **kwargs)
+            for name, value in window.headers().items():
+                response[name] = value
+            return response
+
+        return limited
+
+    return decorate

@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery, signals
+from celery import Celery
 from django.conf import settings
 
 from workers import transport
@@ -63,12 +63,3 @@ app.conf.update(
     **_broker_options(),
 )
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
-
-
-@signals.worker_ready.connect
-def _start_periodic_tasks(**kwargs) -> None:
-    # Every deployment runs workers (serve starts one; compose and systemd run celery
-    # directly), so a worker's start is where the periodic cleaning is (re)started.
-    from workers.lfs import uploads_clean_schedule
-
-    uploads_clean_schedule()

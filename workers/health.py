@@ -16,10 +16,8 @@ def broker_check(*, timeout: float) -> None:
 
 def worker_roundtrip(*, timeout: float) -> int:
     """Sends a real task and waits for a worker's answer; returns the worker's pid."""
-    from workers.tasks.health import ping
-
     nonce = uuid.uuid4().hex
-    result = ping.apply_async(args=[nonce], expires=timeout)
+    result = app.send_task("minihub.ping", args=[nonce], expires=timeout)
     answer = result.get(timeout=timeout, interval=0.1)
     result.forget()
     if answer["nonce"] != nonce:

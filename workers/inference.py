@@ -31,7 +31,10 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.db import transaction
 from kombu.exceptions import OperationalError
+
+from workers.celery import app
 
 # How long a claim or an answer nobody collected stays in Redis: past any waiter's patience.
 _TTL_SECONDS = 4 * settings.HUB_INFERENCE_TIMEOUT + 60
@@ -67,10 +70,9 @@ def inference_answer(*, model: str, payload: dict, timeout: float, accept_loadin
     Waiting for a model to load extends the deadline once by `timeout`. Raises TimeoutError
     or BrokerUnavailable.
     """
-    from workers.tasks.inference import answer_inference
 
     def wake() -> None:
-        answer_inference.apply_async(args=[model], task_id=inbox.id)
+        app.send_task("minihub.inference", args=[model], task_id=inbox.id, queue="inference")
 
     try:
         # An entry outlives the wait by a margin; a worker skips entries nobody waits for.
@@ -154,11 +156,11 @@ def inference_release(*, claim_id: str) -> None:
 
 def widget_examples_enqueue(*, repo_pk: int, fingerprint: str) -> None:
     """Queues the computation of a repo's widget examples (after the current transaction)."""
-    from django.db import transaction
-
-    from workers.tasks.inference import compute_widget_examples
-
-    transaction.on_commit(lambda: compute_widget_examples.delay(repo_pk, fingerprint))
+    transaction.on_commit(
+        lambda: app.send_task(
+            "minihub.widget_examples", args=[repo_pk, fingerprint], queue="inference"
+        )
+    )
 
 
 @cache

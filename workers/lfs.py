@@ -31,11 +31,9 @@ def staged_upload_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> No
     Raises the HubError the worker reports (wrong bytes, nothing received), or
     ServiceUnavailable when no worker answered in time.
     """
-    from workers.tasks.lfs import lfs_adopt
-
     task_id = f"lfs-adopt-{upload}"
     try:
-        lfs_adopt.apply_async(args=[repo_pk, oid, size, upload], task_id=task_id)
+        app.send_task("minihub.lfs_adopt", args=[repo_pk, oid, size, upload], task_id=task_id)
     except OperationalError as exc:
         raise errors.ServiceUnavailable(f"The task broker is unreachable: {exc}") from None
     try:
@@ -52,24 +50,20 @@ def uploads_clean_schedule() -> None:
     """Starts the periodic removal of abandoned uploads (no Celery beat: each run enqueues
     the next). Each run carries a token that only the next run may use: a newer start
     supersedes older chains, and a message the broker delivers twice runs once."""
-    from workers.tasks.lfs import uploads_clean
-
     token = uuid.uuid4().hex
     cache.set(_CLEAN_TOKEN_KEY, token, timeout=None)
-    uploads_clean.delay(token)
+    app.send_task("minihub.uploads_clean", args=[token])
 
 
 def uploads_clean_continue(token: str) -> bool:
     """Whether `token` is the current run's; if so, the next run is enqueued."""
-    from workers.tasks.lfs import uploads_clean
-
     if cache.get(_CLEAN_TOKEN_KEY) != token:
         return False
     token = uuid.uuid4().hex
     cache.set(_CLEAN_TOKEN_KEY, token, timeout=None)
     # Below Redis's visibility timeout, or the waiting message would be handed out again.
     every = min(settings.HUB_LFS_LINK_SECONDS, settings.HUB_BROKER_VISIBILITY_TIMEOUT) // 2
-    uploads_clean.apply_async(args=[token], countdown=every)
+    app.send_task("minihub.uploads_clean", args=[token], countdown=every)
     return True
 
 

@@ -17,12 +17,20 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from registry import errors
-from registry.api.common import base_url
 from registry.models import LfsObject, Repo
+from registry.request import base_url
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
 from xetstore import hashing
 from xetstore.dedup import dedup_eligible, dedup_shard_encode
+from xetstore.files import (
+    Term,
+    chunk_indexes,
+    file_terms,
+    overlapping,
+    plain_bytes,
+    trim,
+)
 from xetstore.models import DedupChunk, XetFile, XetFileTerm, XetUpload, Xorb
 from xetstore.shard import FileEntry, ShardError, UploadShard, XorbEntry, parse_upload_shard
 from xetstore.storage import stage, xorb_store
@@ -32,14 +40,11 @@ from xetstore.xorb import (
     ChunkRecord,
     ParsedXorb,
     XorbError,
-    decode_chunks,
     pack_index,
     parse_xorb,
     unpack_index,
 )
 
-# Serialized bytes read from a xorb at a time when a file's plain bytes are streamed.
-_READ_SPAN = 8 * 1024 * 1024
 # How often /v2/shards reports progress while files are read (hf_xet waits 300 s).
 _PROGRESS_SECONDS = 2.0
 # A deduplication answer describes the xorbs of at most this many files, at most this many
@@ -115,26 +120,13 @@ def _parse_staged(staged: Path, hash: str) -> ParsedXorb:
     raise errors.BadRequest(f"Invalid xorb {hash}: {problem}")
 
 
-def _indexes(hashes: set[str]) -> dict[str, list[ChunkRecord]]:
-    rows = Xorb.objects.filter(hash__in=hashes).values_list("hash", "index")
-    return {hash: unpack_index(bytes(index)) for hash, index in rows}
-
-
 # -- shards -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Term:
-    xorb: str
-    start: int  # chunk indexes in the xorb, end exclusive
-    end: int
-    size: int  # plain bytes
 
 
 @dataclass
 class _File:
     file_hash: str
-    terms: list[_Term]
+    terms: list[Term]
     size: int
     claimed_sha256: str | None
     first_chunk: str  # hf_xet asks the store about the first chunk of every file
@@ -154,7 +146,7 @@ def shard_register(*, data: bytes, claims: CasClaims) -> Iterator[tuple[int, int
         shard = parse_upload_shard(data)
     except ShardError as exc:
         raise errors.BadRequest(f"Invalid shard: {exc}") from None
-    indexes = _shard_indexes(shard)
+    indexes = _shardchunk_indexes(shard)
     for entry in shard.xorbs:
         _check_listed_xorb(entry, indexes)
     files = _checked_files(shard, indexes)
@@ -189,11 +181,11 @@ def _checked_files(shard: UploadShard, indexes: dict[str, list[ChunkRecord]]) ->
     return list(files.values())
 
 
-def _shard_indexes(shard: UploadShard) -> dict[str, list[ChunkRecord]]:
+def _shardchunk_indexes(shard: UploadShard) -> dict[str, list[ChunkRecord]]:
     """The chunk index of every xorb the shard names; 400 naming a xorb never uploaded."""
     listed = {hashing.hash_to_str(entry.xorb_hash) for entry in shard.xorbs}
     used = {hashing.hash_to_str(t.xorb_hash) for entry in shard.files for t in entry.terms}
-    indexes = _indexes(listed | used)
+    indexes = chunk_indexes(listed | used)
     missing = sorted((listed | used) - set(indexes))
     if missing:
         raise errors.BadRequest(f"Invalid shard: xorb {missing[0]} was never uploaded here")
@@ -234,7 +226,7 @@ def _checked_file(entry: FileEntry, indexes: dict[str, list[ChunkRecord]]) -> _F
             )
         if hashing.verification_hash([chunk.hash for chunk in chunks]) != proof:
             raise errors.BadRequest(f"{where}, term {number}: the verification hash is wrong")
-        terms.append(_Term(xorb, term.start, term.end, size))
+        terms.append(Term(xorb, term.start, term.end, size))
         leaves += [(chunk.hash, chunk.raw_len) for chunk in chunks]
     if hashing.file_hash(leaves) != entry.file_hash:
         raise errors.BadRequest(f"{where}: its chunks hash to another file hash")
@@ -248,7 +240,7 @@ def _read_sha256(
 ) -> Iterator[tuple[int, int]]:
     """Hashes the file's bytes into `item.sha256`, reporting progress now and then."""
     digest, done, reported = hashlib.sha256(), 0, time.monotonic()
-    for piece in _plain(item.terms, indexes, 0, item.size):
+    for piece in plain_bytes(item.terms, indexes, 0, item.size):
         digest.update(piece)
         done += len(piece)
         if time.monotonic() - reported > _PROGRESS_SECONDS:
@@ -357,11 +349,6 @@ def _dedup_key() -> bytes:
 # -- reads ------------------------------------------------------------------------------
 
 
-def file_for_sha256(sha256: str, size: int) -> XetFile | None:
-    """A registered file with these bytes (the store computed its sha256 itself)."""
-    return XetFile.objects.filter(sha256=sha256, size=size).order_by("created_at").first()
-
-
 def file_readable(*, file_hash: str, claims: CasClaims) -> XetFile:
     """The file, if the token's repo links its sha256 (an upload to it, or a commit's proof)."""
     file = XetFile.objects.filter(file_hash=file_hash).first()
@@ -370,70 +357,6 @@ def file_readable(*, file_hash: str, claims: CasClaims) -> XetFile:
     if not LfsObject.objects.filter(repo=claims.repo, oid=file.sha256).exists():
         raise errors.Forbidden(f"File {file_hash} is not in this token's repository")
     return file
-
-
-def _terms(file: XetFile) -> list[_Term]:
-    rows = file.terms.order_by("position").values_list("xorb_id", "start", "end", "size")
-    return [_Term(*row) for row in rows]
-
-
-def _overlapping(terms: list[_Term], start: int, end: int) -> Iterator[tuple[_Term, int]]:
-    """The terms holding bytes of `[start, end)`, each with its offset in the file."""
-    offset = 0
-    for term in terms:
-        if offset >= end:
-            return
-        if offset + term.size > start:
-            yield term, offset
-        offset += term.size
-
-
-def _trim(chunks: list[ChunkRecord], offset: int, start: int, end: int) -> tuple[int, int, int]:
-    """The chunks `[first, last)` of a term at file `offset` that hold bytes of
-    `[start, end)`, and the file offset of the first."""
-    first = 0
-    while offset + chunks[first].raw_len <= start:
-        offset += chunks[first].raw_len
-        first += 1
-    last, reach = first, offset
-    while last < len(chunks) and reach < end:
-        reach += chunks[last].raw_len
-        last += 1
-    return first, last, offset
-
-
-def read_range(file: XetFile, start: int, end: int) -> Iterator[bytes]:
-    """The file's plain bytes `[start, end)`, streamed a few MiB at a time."""
-    terms = _terms(file)
-    indexes = _indexes({term.xorb for term, _ in _overlapping(terms, start, end)})
-    return _plain(terms, indexes, start, end)
-
-
-def _plain(
-    terms: list[_Term], indexes: dict[str, list[ChunkRecord]], start: int, end: int
-) -> Iterator[bytes]:
-    store = xorb_store()
-    for term, offset in _overlapping(terms, start, end):
-        chunks = indexes[term.xorb][term.start : term.end]
-        first, last, offset = _trim(chunks, offset, start, end)
-        for span in _spans(chunks[first:last]):
-            data = store.read(term.xorb, span[0].offset, span[-1].offset + span[-1].length)
-            for raw in decode_chunks(data):
-                lo, hi = max(start - offset, 0), min(end - offset, len(raw))
-                yield raw if (lo, hi) == (0, len(raw)) else raw[lo:hi]
-                offset += len(raw)
-
-
-def _spans(chunks: list[ChunkRecord]) -> Iterator[list[ChunkRecord]]:
-    """Consecutive chunks in groups of at most about _READ_SPAN serialized bytes."""
-    group: list[ChunkRecord] = []
-    for chunk in chunks:
-        if group and chunk.offset + chunk.length - group[0].offset > _READ_SPAN:
-            yield group
-            group = []
-        group.append(chunk)
-    if group:
-        yield group
 
 
 @dataclass(frozen=True)
@@ -451,7 +374,7 @@ class Fetch:
 @dataclass(frozen=True)
 class Reconstruction:
     offset_into_first_range: int
-    terms: list[_Term]
+    terms: list[Term]
     fetches: list[Fetch]
 
 
@@ -463,18 +386,18 @@ def reconstruction_plan(
     Every term gets a fetch of exactly its chunks (hf_xet needs each term inside one
     fetched range); the same range is listed once.
     """
-    terms = _terms(file)
-    kept = list(_overlapping(terms, start, end))
-    indexes = _indexes({term.xorb for term, _ in kept})
+    terms = file_terms(file)
+    kept = list(overlapping(terms, start, end))
+    indexes = chunk_indexes({term.xorb for term, _ in kept})
     out_terms, fetches, skip = [], {}, None
     for term, offset in kept:
         chunks = indexes[term.xorb][term.start : term.end]
-        first, last, offset = _trim(chunks, offset, start, end)
+        first, last, offset = trim(chunks, offset, start, end)
         if skip is None:
             skip = start - offset
         used = chunks[first:last]
         span = (term.xorb, term.start + first, term.start + last)
-        out_terms.append(_Term(*span, sum(chunk.raw_len for chunk in used)))
+        out_terms.append(Term(*span, sum(chunk.raw_len for chunk in used)))
         if span not in fetches:
             first_byte, last_byte = used[0].offset, used[-1].offset + used[-1].length - 1
             url = _fetch_url(request, term.xorb, first_byte, last_byte)

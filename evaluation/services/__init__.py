@@ -1,5 +1,1 @@
-"""Writes. `on_repo_changed` is the hook registry.services.repos.repo_refresh calls."""
-
-from evaluation.services.leaderboards import on_repo_changed
-
-__all__ = ["on_repo_changed"]
+"""Writes: evaluation jobs, leaderboards, runs and the pull requests that carry results."""

@@ -18,7 +18,7 @@ from registry.models import AccessToken, Repo, User
 from registry.permissions import Action, Actor, allows
 from registry.selectors import card_at
 from registry.services.discussions import require_participant
-from workers.tasks.evaluation import evaluation_enqueue
+from workers.evaluation import evaluation_enqueue
 
 State = EvaluationJob.State
 # A job is started at most this many times: a worker that dies mid-job is replaced once.
@@ -124,7 +124,7 @@ def job_create(
     try:
         with transaction.atomic():
             job = EvaluationJob.objects.create(**fields)
-            evaluation_enqueue(job.pk)
+            _enqueue(job.pk)
     except IntegrityError:
         existing = EvaluationJob.objects.get(key=key, rerun_of__isnull=True)
         return _requeue_if_stopped(existing, user), False
@@ -148,7 +148,7 @@ def _requeue_if_stopped(job: EvaluationJob, user: User | None) -> EvaluationJob:
         )
         if again:
             job_log(job.pk, f"queued again by {user.username if user else 'the hub'}")
-            evaluation_enqueue(job.pk)
+            _enqueue(job.pk)
     job.refresh_from_db()
     return job
 
@@ -208,7 +208,7 @@ def job_rerun(*, user: User, token: AccessToken | None, job: EvaluationJob) -> E
             created_by=user,
             logs=log_line(f"rerun of job {job.pk}, queued by {user.username}"),
         )
-        evaluation_enqueue(rerun.pk)
+        _enqueue(rerun.pk)
     return rerun
 
 
@@ -234,5 +234,22 @@ def jobs_reap_stale() -> int:
         with transaction.atomic():
             if running.update(state=State.QUEUED, claim=""):
                 job_log(pk, f"no heartbeat for over {seconds}s; queued again")
-                evaluation_enqueue(pk)
+                _enqueue(pk)
     return len(stale)
+
+
+def job_fail_unexpected(*, job_id: int, error: str) -> None:
+    """Records an error the run did not expect (the task itself failed) on an unfinished job."""
+    failed = EvaluationJob.objects.filter(
+        pk=job_id, state__in=[State.QUEUED, State.RUNNING]
+    ).update(state=State.FAILED, error=error[:2000], finished_at=timezone.now())
+    if failed:
+        job_log(job_id, f"failed: {error[:2000]}")
+
+
+def _enqueue(job_id: int) -> None:
+    """Queues the job; one the broker cannot take fails at once (submitting it again queues it
+    again)."""
+    evaluation_enqueue(
+        job_id, unreachable=lambda error: job_fail_unexpected(job_id=job_id, error=error)
+    )

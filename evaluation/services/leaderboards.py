@@ -179,6 +179,10 @@ def _require_fit(board: Leaderboard, model: Repo, git: GitRepo, sha: str) -> Non
         )
 
 
+def repo_main_moved_listener(*, repo: Repo, **kwargs) -> None:
+    on_repo_changed(repo)
+
+
 def on_repo_changed(repo: Repo) -> None:
     """Keeps branch-tracking leaderboards current after `repo`'s main branch moved.
 

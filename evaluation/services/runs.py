@@ -154,15 +154,6 @@ def _finish(job: EvaluationJob, *, state: str, **fields) -> bool:
     return bool(done)
 
 
-def job_fail_unexpected(*, job_id: int, error: str) -> None:
-    """Records an error the run did not expect (the task itself failed) on an unfinished job."""
-    failed = EvaluationJob.objects.filter(
-        pk=job_id, state__in=[State.QUEUED, State.RUNNING]
-    ).update(state=State.FAILED, error=error[:2000], finished_at=timezone.now())
-    if failed:
-        job_log(job_id, f"failed: {error[:2000]}")
-
-
 class _Progress:
     """progress(done, total) after each batch: writes it, and stops the run if the job was
     cancelled or taken over (one conditional UPDATE does both)."""

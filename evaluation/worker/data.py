@@ -28,7 +28,12 @@ def snapshot(*, storage_id: str, sha: str, repo_id: str) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
     try:
-        for file in repo_files_at(repo=Repo.objects.get(storage_id=storage_id), sha=sha):
+        files = repo_files_at(repo=Repo.objects.get(storage_id=storage_id), sha=sha)
+        if files.missing:
+            raise DatasetUnreadable(
+                f"Dataset {repo_id}: the bytes of {files.missing[0]} are missing from storage"
+            )
+        for file in files.files:
             _place(file, building / file.path, repo_id)
         os.rename(building, folder)
     except (OSError, DatasetUnreadable):
@@ -47,7 +52,7 @@ def _place(file: RepoFile, target: Path, repo_id: str) -> None:
                 handle.write(chunk)
         return
     source = file.local_path()
-    if not source.is_file():
+    if not source.is_file():  # removed from storage since the snapshot was listed
         raise DatasetUnreadable(
             f"Dataset {repo_id}: the bytes of {file.path} are missing from storage"
         )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from registry.api.common import client_address
+from registry.request import client_address
 
 log = logging.getLogger("minihub.request")
 

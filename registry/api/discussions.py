@@ -3,9 +3,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
-from registry.api.common import api_repo, caller, open_git, repo_url
 from registry.api.serializers import iso
 from registry.models import Discussion, DiscussionEvent, Repo
+from registry.request import api_repo, caller, open_git, repo_url
 from registry.services import discussions as service
 
 PAGE = 50

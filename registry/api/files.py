@@ -6,7 +6,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry.api.common import (
+from registry.api.serializers import entry_json
+from registry.models import Repo
+from registry.names import validate_path_in_repo
+from registry.repofiles import repo_file_open
+from registry.request import (
     api_repo,
     base_url,
     caller,
@@ -15,14 +19,10 @@ from registry.api.common import (
     next_link,
     open_git,
     query_bool,
+    read_token_allowed,
     rev_and_path,
     web_repo,
 )
-from registry.api.serializers import entry_json
-from registry.models import Repo
-from registry.names import validate_path_in_repo
-from registry.repofiles import repo_file_open
-from registry.request import read_token_allowed
 from registry.services.activity import download_record
 from registry.services.objects import xet_hashes
 from registry.serving import file_response

@@ -9,10 +9,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import errors
-from registry.api.common import caller, open_git, web_repo
 from registry.gitstore.http import SERVICES, GitHttpRequest, serve
 from registry.permissions import Action, Actor, require
-from registry.request import read_token_allowed
+from registry.request import caller, open_git, read_token_allowed, web_repo
 from registry.services.pushes import push_answered, push_check, push_landed
 
 _GIT_PROTOCOL_RE = re.compile(r"^[A-Za-z0-9._=:-]{1,100}$")

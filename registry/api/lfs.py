@@ -8,8 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import errors
-from registry.api.common import base_url, caller, repo_url, web_repo
-from registry.request import read_token_allowed
+from registry.request import base_url, caller, read_token_allowed, repo_url, web_repo
 from registry.services import lfs
 from registry.serving import object_response
 

@@ -2,9 +2,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry.api.common import api_repo, base_url, cursor_decode, next_link
 from registry.api.serializers import iso
 from registry.models import Like
+from registry.request import api_repo, base_url, cursor_decode, next_link
 from registry.selectors import user_get_visible_likes
 from registry.services.activity import like_add, like_remove
 

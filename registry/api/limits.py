@@ -1,18 +1,15 @@
 """Request body size and API rate limits, applied before any view runs."""
 
-import functools
 from collections.abc import Callable
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from registry import errors
-from registry.api.common import client_address
 from registry.api.handler import error_response
+from registry.request import client_address
 from registry.services.limits import rate_limit_take
-
-V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 # LFS transfers through the hub (the local store) carry whole objects: they have the
 # object limit instead of the request limit.
@@ -88,28 +85,3 @@ class RateLimitMiddleware:
         for name, value in window.headers().items():
             response[name] = value
         return response
-
-
-def caller_rate_limited(per_minute_setting: str) -> Callable[[V], V]:
-    """Counts each call of the view against its caller (the user, signed in or by token,
-    else the client address) in a window of the view's own, outside /api/'s: past
-    `settings.<per_minute_setting>` per minute (0: off) it is a 429 with Retry-After and
-    the Hub's RateLimit headers. For routes that cost a worker's time, such as inference."""
-
-    def decorate(view: V) -> V:
-        @functools.wraps(view)
-        def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            per_minute = getattr(settings, per_minute_setting)
-            if not per_minute:
-                return view(request, *args, **kwargs)
-            user = request.user
-            who = f"user:{user.pk}" if user.is_authenticated else f"ip:{client_address(request)}"
-            window = rate_limit_take(key=f"{per_minute_setting}:{who}", per_minute=per_minute)
-            response = view(request, *args, **kwargs)
-            for name, value in window.headers().items():
-                response[name] = value
-            return response
-
-        return limited
-
-    return decorate

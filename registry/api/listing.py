@@ -3,10 +3,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
-from registry.api.common import base_url, cursor_decode, next_link, open_git, query_bool
 from registry.api.serializers import iso, sibling_json
 from registry.cards import card_tags
 from registry.models import Repo
+from registry.request import base_url, cursor_decode, next_link, open_git, query_bool
 from registry.selectors import REPO_TYPES, repo_search
 
 MAX_PAGE = 1000

@@ -5,9 +5,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
-from registry.api.common import api_repo, base_url, caller, open_git, query_bool
 from registry.api.serializers import iso
 from registry.models import Discussion
+from registry.request import api_repo, base_url, caller, open_git, query_bool
 from registry.services import refs
 
 COMMITS_PAGE_SIZE = 50

@@ -5,11 +5,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
-from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
 from registry.api.serializers import repo_info_json
 from registry.cards import card_metadata_check
 from registry.permissions import Action, Actor, require
-from registry.request import read_token_allowed
+from registry.request import api_repo, caller, open_git, query_bool, read_token_allowed, repo_url
 from registry.selectors import card_at, repo_get_visible
 from registry.services.repos import (
     RepoExists,

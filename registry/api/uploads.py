@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from registry import errors
 from registry.api.commit_payload import parse_commit_stream
-from registry.api.common import api_repo, caller, open_git, query_bool, repo_url
 from registry.gitstore import GitRepo
 from registry.names import validate_path_in_repo
+from registry.request import api_repo, caller, open_git, query_bool, repo_url
 from registry.services.changes import change_commit, commit_target
 from registry.services.commits import lfs_pointer_changes
 

@@ -1,7 +1,7 @@
 """Where an LFS object's bytes are: a blob in the blob store, or a file in the Xet store.
 
 A Xet file stands for object `oid` only once the store has verified that its bytes hash to
-`oid` (`xetstore.services.file_for_sha256`), so an oid names the same bytes in either store
+`oid` (`xetstore.files.file_for_sha256`), so an oid names the same bytes in either store
 and every reader (git-lfs, plain HTTP, the web pages, the workers) gets one file.
 """
 
@@ -18,27 +18,20 @@ from django.conf import settings
 from registry.blobs import blob_store
 from registry.blobs.local import check_digest, validate_oid
 from registry.models import LfsObject, Repo
+from xetstore.files import file_for_sha256, read_range
 from xetstore.models import XetFile
 
 _BUFFER = 1024 * 1024
 
 
-def _store():
-    # Imported on first use: xetstore.services links the files it registers through
-    # registry.services.commits, which imports this module.
-    from xetstore import services
-
-    return services
-
-
 def object_stored(*, oid: str, size: int) -> bool:
     """Whether the hub holds object `oid` of `size` bytes, in either store."""
-    return blob_store().size(oid) == size or _store().file_for_sha256(oid, size) is not None
+    return blob_store().size(oid) == size or file_for_sha256(oid, size) is not None
 
 
 def object_xet_file(*, oid: str, size: int) -> XetFile | None:
     """The verified Xet file of object `oid`, which Xet clients may download from the store."""
-    return _store().file_for_sha256(oid, size)
+    return file_for_sha256(oid, size)
 
 
 def xet_hashes(*, repo: Repo, objects: list[tuple[str, int]]) -> dict[str, str]:
@@ -56,7 +49,7 @@ def xet_hashes(*, repo: Repo, objects: list[tuple[str, int]]) -> dict[str, str]:
 
 def object_chunks(*, file: XetFile, start: int, end: int) -> Iterator[bytes]:
     """Bytes `[start, end)` of a Xet file, streamed in constant memory."""
-    return _store().read_range(file, start, end)
+    return read_range(file, start, end)
 
 
 def object_open(*, oid: str, size: int) -> BinaryIO:
@@ -66,7 +59,7 @@ def object_open(*, oid: str, size: int) -> BinaryIO:
     """
     if blob_store().size(oid) == size:
         return blob_store().open(oid)
-    file = _store().file_for_sha256(oid, size)
+    file = file_for_sha256(oid, size)
     if file is None:
         raise FileNotFoundError(f"LFS object {oid} is not stored")
     return io.BufferedReader(_XetReader(file), buffer_size=_BUFFER)
@@ -81,7 +74,7 @@ def object_path(*, oid: str, size: int) -> Path:
     source = blob_store().path(oid)
     if source.is_file() and source.stat().st_size == size:
         return source
-    file = _store().file_for_sha256(oid, size)
+    file = file_for_sha256(oid, size)
     if file is None:
         return source
     target = settings.HUB_DATA_DIR / "xet-cache" / oid[:2] / oid[2:4] / validate_oid(oid)
@@ -97,7 +90,7 @@ def _materialize(file: XetFile, target: Path) -> None:
     try:
         digest, written = hashlib.sha256(), 0
         with os.fdopen(fd, "wb") as handle:
-            for chunk in _store().read_range(file, 0, file.size):
+            for chunk in read_range(file, 0, file.size):
                 digest.update(chunk)
                 handle.write(chunk)
                 written += len(chunk)
@@ -133,7 +126,7 @@ class _XetReader(io.RawIOBase):
 
     def readall(self) -> bytes:
         # io's default reads 8 KiB at a time: one reconstruction each.
-        data = b"".join(_store().read_range(self._file, self._pos, self._file.size))
+        data = b"".join(read_range(self._file, self._pos, self._file.size))
         self._pos += len(data)
         return data
 
@@ -142,7 +135,7 @@ class _XetReader(io.RawIOBase):
         if end <= self._pos:
             return 0
         view, filled = memoryview(buffer), 0
-        for chunk in _store().read_range(self._file, self._pos, end):
+        for chunk in read_range(self._file, self._pos, end):
             view[filled : filled + len(chunk)] = chunk
             filled += len(chunk)
         self._pos += filled

@@ -7,6 +7,7 @@ from registry.models import Namespace, Repo, RepoRedirect, RepoTag, User
 from registry.names import validate_repo_name
 from registry.permissions import Action, Actor, require
 from registry.selectors import card_at
+from registry.signals import repo_main_moved
 
 INITIAL_COMMIT_TITLE = "initial commit"
 
@@ -171,12 +172,7 @@ def repo_reindex(*, repo: Repo, git: GitRepo) -> None:
 def repo_changed(*, repo: Repo) -> None:
     """The other half of `repo_refresh`: the widget examples and leaderboards that follow
     main catch up (a push runs it once git's client has its answer)."""
-    # Local imports: the inference and evaluation apps build on registry.
-    from evaluation.services import on_repo_changed
-    from inference.services import widget_refresh_enqueue
-
-    widget_refresh_enqueue(repo)
-    on_repo_changed(repo)
+    repo_main_moved.send(sender=Repo, repo=repo)
 
 
 def repo_index(*, repo: Repo, git: GitRepo) -> tuple[dict, list[str]]:

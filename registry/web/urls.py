@@ -41,7 +41,6 @@ urlpatterns = [
     re_path(rf"{REPO}/commit/(?P<sha>[^/]+)$", history.commit),
     re_path(rf"{REPO}/discussions$", community.discussions),
     re_path(rf"{REPO}/discussions/(?P<num>[0-9]{{1,9}})$", community.discussion),
-    re_path(rf"{REPO}/evaluation$", repo.evaluation),
     re_path(rf"{REPO}/settings$", repo.settings_page),
     re_path(rf"{REPO}/like$", repo.like),
     re_path(rf"^{NOT_API}(?P<namespace>[^/]+)$", accounts.profile, name="profile"),

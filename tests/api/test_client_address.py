@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from registry.api.common import client_address
+from registry.request import client_address
 
 
 def address(xff: str | None, *, proxies: int, settings) -> str:

@@ -8,8 +8,7 @@ from evaluation import plots
 from evaluation.errors import InvalidEvaluation
 from evaluation.models import EvaluationJob, LeaderboardEntry
 from evaluation.selectors import leaderboard_rows
-from evaluation.services import on_repo_changed
-from evaluation.services.leaderboards import leaderboard_create, leaderboard_submit
+from evaluation.services.leaderboards import leaderboard_create, leaderboard_submit, on_repo_changed
 from evaluation.services.runs import job_run
 from registry import errors
 from tests.evaluation import factories

@@ -10,8 +10,6 @@ import os
 from celery.signals import task_failure, worker_init
 from celery.utils.log import get_task_logger
 from django.conf import settings
-from django.db import transaction
-from kombu.exceptions import OperationalError
 
 from workers.celery import app
 
@@ -53,22 +51,7 @@ def run_evaluation(self, job_id: int) -> None:
 
 @task_failure.connect(sender=run_evaluation)
 def _record_failure(sender=None, task_id=None, exception=None, args=None, **kwargs) -> None:
-    from evaluation.services.runs import job_fail_unexpected
+    from evaluation.services.jobs import job_fail_unexpected
 
     if args:
         job_fail_unexpected(job_id=int(args[0]), error=f"{type(exception).__name__}: {exception}")
-
-
-def evaluation_enqueue(job_id: int) -> None:
-    """Queues job `job_id` once the current transaction commits; a job that cannot be queued
-    fails at once (submitting it again queues it again)."""
-
-    def send() -> None:
-        try:
-            run_evaluation.delay(job_id)
-        except OperationalError as exc:
-            from evaluation.services.runs import job_fail_unexpected
-
-            job_fail_unexpected(job_id=job_id, error=f"The task queue is unreachable: {exc}")
-
-    transaction.on_commit(send)

@@ -1,7 +1,17 @@
 """LFS tasks. The service is imported inside the task: this module is imported when the
 Celery app is created, before Django's apps are ready."""
 
+from celery import signals
+
 from workers.celery import app
+from workers.lfs import uploads_clean_continue, uploads_clean_schedule
+
+
+@signals.worker_ready.connect
+def _start_periodic_tasks(**kwargs) -> None:
+    # Every deployment runs workers (serve starts one; compose and systemd run celery
+    # directly), so a worker's start is where the periodic cleaning is (re)started.
+    uploads_clean_schedule()
 
 
 @app.task(name="minihub.lfs_adopt")
@@ -22,7 +32,6 @@ def uploads_clean(token: str) -> list[str]:
     """Removes abandoned uploads and enqueues the next run, unless a newer chain took over
     (workers/lfs.py `uploads_clean_schedule`)."""
     from registry.services.lfs import uploads_abandoned_clean
-    from workers.lfs import uploads_clean_continue
 
     if not uploads_clean_continue(token):
         return []

@@ -11,9 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from registry import errors
-from registry.api.common import client_address
 from registry.permissions import Action, allows, require
-from registry.request import session_only
+from registry.request import actor, client_address, session_only
 from registry.selectors import user_orgs
 from registry.services.accounts import (
     member_remove,
@@ -30,7 +29,7 @@ from registry.services.logins import (
 from registry.services.tokens import token_create, token_revoke
 from registry.web import queries
 from registry.web.forms import MemberForm, OrgCreateForm, SignupForm, TokenCreateForm
-from registry.web.views.common import actor, page_number
+from registry.web.views.common import page_number
 
 
 class SignInView(LoginView):

@@ -1,4 +1,4 @@
-"""What every page shares: the caller, the repo named in the route, paging, the repo header."""
+"""What every page shares besides `registry.request`: paging, links, the repo header."""
 
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -6,34 +6,15 @@ from urllib.parse import quote
 from django.http import HttpRequest
 
 from registry import errors
-from registry.gitstore import GitRepo
-from registry.models import AccessToken, Repo, User
-from registry.permissions import Actor
-from registry.selectors import repo_get_visible
+from registry.models import Repo
+from registry.request import actor
 from registry.web import queries
-
-PREFIX_TYPES = {None: "model", "": "model", "datasets": "dataset", "spaces": "space"}
-
-
-def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:
-    return request.user, getattr(request, "hub_token", None)
-
-
-def actor(request: HttpRequest) -> Actor:
-    return Actor(*caller(request))
 
 
 def page_number(request: HttpRequest) -> int:
     """The zero-based `p` query parameter; anything unreadable is the first page."""
     raw = request.GET.get("p", "0")
     return max(int(raw), 0) if raw.isdigit() else 0
-
-
-def route_repo(request: HttpRequest, prefix: str | None, namespace: str, name: str) -> Repo:
-    """The repo a page route names, if the caller may see it (else RepoNotFound: a 404)."""
-    return repo_get_visible(
-        user=request.user, repo_type=PREFIX_TYPES[prefix], namespace=namespace, name=name
-    )
 
 
 def repo_base(repo: Repo) -> str:
@@ -71,10 +52,6 @@ def repo_header(request: HttpRequest, repo: Repo, *, tab: str, rev: str = "main"
         liked=queries.has_liked(user=request.user, repo=repo),
         rev=rev,
     )
-
-
-def open_git(repo: Repo) -> GitRepo:
-    return GitRepo(repo.storage_id)
 
 
 def require_signed_in(request: HttpRequest) -> None:

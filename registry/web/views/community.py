@@ -5,25 +5,18 @@ from django.shortcuts import redirect, render
 
 from registry import errors
 from registry.models import Discussion, DiscussionEvent
+from registry.request import caller, open_git, web_repo
 from registry.services import discussions as service
 from registry.web import queries
 from registry.web.diffs import parse_patch
 from registry.web.forms import CommentForm, DiscussionForm
-from registry.web.views.common import (
-    caller,
-    open_git,
-    page_number,
-    repo_base,
-    repo_header,
-    require_signed_in,
-    route_repo,
-)
+from registry.web.views.common import page_number, repo_base, repo_header, require_signed_in
 
 
 def discussions(
     request: HttpRequest, namespace: str, name: str, prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     form = DiscussionForm(request.POST or None)
     if request.method == "POST":
         require_signed_in(request)
@@ -63,7 +56,7 @@ def _pull_request_diff(discussion) -> tuple[list, bool]:
 def discussion(
     request: HttpRequest, namespace: str, name: str, num: str, prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     item = queries.discussion_get(repo=repo, num=int(num))
     action = request.POST.get("action", "comment") if request.method == "POST" else None
     form = CommentForm(request.POST if action == "comment" else None)

@@ -8,17 +8,10 @@ from django.shortcuts import redirect, render
 from registry import errors
 from registry.gitstore import Change
 from registry.names import validate_path_in_repo
+from registry.request import caller, open_git, web_repo
 from registry.services.changes import change_commit, commit_target
 from registry.web.forms import CommitFields, EditFileForm
-from registry.web.views.common import (
-    caller,
-    open_git,
-    repo_base,
-    repo_header,
-    require_signed_in,
-    rev_url,
-    route_repo,
-)
+from registry.web.views.common import repo_base, repo_header, require_signed_in, rev_url
 from registry.web.views.files import MAX_SHOWN_TEXT, located
 
 API_PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
@@ -27,7 +20,7 @@ API_PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 def upload(
     request: HttpRequest, namespace: str, name: str, rest: str = "", prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     require_signed_in(request)
     rev, folder = located(request, "/upload/") if rest else ("main", "")
     context = {
@@ -57,7 +50,7 @@ def edit(
     request: HttpRequest, namespace: str, name: str, rest: str = "", prefix: str | None = None
 ) -> HttpResponse:
     """Edits a text file, or creates one when the path does not exist yet."""
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     require_signed_in(request)
     rev, path = located(request, "/edit/") if rest else ("main", "")
     git = open_git(repo)
@@ -132,7 +125,7 @@ def _commit_form(request, repo, git, rev: str, form, changes) -> HttpResponse | 
 def delete(
     request: HttpRequest, namespace: str, name: str, rest: str, prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     require_signed_in(request)
     rev, path = located(request, "/delete/")
     git = open_git(repo)

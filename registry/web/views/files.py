@@ -10,13 +10,13 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from registry import errors
-from registry.api.common import rev_and_path
 from registry.gitstore import Entry, GitRepo
 from registry.names import validate_path_in_repo
 from registry.repofiles import RepoFile, repo_file_open
+from registry.request import caller, open_git, rev_and_path, web_repo
 from registry.web import queries
 from registry.web.preview import PreviewError, preview_format, table_page
-from registry.web.views.common import caller, open_git, repo_header, rev_url, route_repo
+from registry.web.views.common import repo_header, rev_url
 
 MAX_SHOWN_TEXT = 1024 * 1024
 IMAGE_TYPES = {
@@ -60,7 +60,7 @@ def _file_context(request, repo, git: GitRepo, rev: str, path: str, tab: str) ->
 def tree(
     request: HttpRequest, namespace: str, name: str, rest: str = "", prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     rev, path = located(request, "/tree/") if rest else ("main", "")
     git = open_git(repo)
     sha = git.resolve(rev)
@@ -132,7 +132,7 @@ def _readable(request: HttpRequest, repo, git: GitRepo, sha: str, entry: Entry) 
 def blob(
     request: HttpRequest, namespace: str, name: str, rest: str, prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     rev, path = located(request, "/blob/")
     git = open_git(repo)
     sha = git.resolve(rev)
@@ -163,7 +163,7 @@ def raw(
     request: HttpRequest, namespace: str, name: str, rest: str, prefix: str | None = None
 ) -> HttpResponse:
     """The file's bytes for in-page previews; not a download (those go through /resolve/)."""
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     rev, path = located(request, "/raw/")
     user, token = caller(request)
     file = repo_file_open(user=user, token=token, repo=repo, rev=rev, path=path)

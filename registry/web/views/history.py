@@ -3,16 +3,16 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from registry.api.common import rev_and_path
+from registry.request import open_git, rev_and_path, web_repo
 from registry.web import queries
 from registry.web.diffs import parse_patch
-from registry.web.views.common import open_git, page_number, repo_header, route_repo
+from registry.web.views.common import page_number, repo_header
 
 
 def commits(
     request: HttpRequest, namespace: str, name: str, rest: str = "", prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     rev = rev_and_path(request, "/commits/")[0] if rest else "main"
     git = open_git(repo)
     sha = git.resolve(rev)
@@ -29,7 +29,7 @@ def commits(
 def commit(
     request: HttpRequest, namespace: str, name: str, sha: str, prefix: str | None = None
 ) -> HttpResponse:
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     git = open_git(repo)
     info = git.commit_info(git.resolve(sha))
     if info.parents:

@@ -7,26 +7,19 @@ from django.views.decorators.http import require_POST
 
 from registry import errors
 from registry.cards import card_body, card_sidebar, card_tags, render_markdown
+from registry.request import caller, open_git, web_repo
 from registry.services.activity import like_add, like_remove
 from registry.services.repos import repo_create, repo_delete, repo_move, repo_update_settings
 from registry.web import queries
 from registry.web.forms import DeleteRepoForm, MoveForm, RepoCreateForm, VisibilityForm
 from registry.web.preview import preview_format
-from registry.web.views.common import (
-    caller,
-    open_git,
-    repo_base,
-    repo_header,
-    require_signed_in,
-    rev_url,
-    route_repo,
-)
+from registry.web.views.common import repo_base, repo_header, require_signed_in, rev_url
 
 DATA_FILES_SHOWN = 20
 
 
 def card(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     git = open_git(repo)
     sha = git.resolve("main")
     text = queries.readme_text(git=git, sha=sha)
@@ -54,23 +47,13 @@ def _data_files(git, sha: str) -> list[str]:
 
 @require_POST
 def like(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     require_signed_in(request)
     if queries.has_liked(user=request.user, repo=repo):
         like_remove(user=request.user, repo=repo)
     else:
         like_add(user=request.user, repo=repo)
     return redirect(repo_base(repo))
-
-
-def evaluation(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
-    repo = route_repo(request, prefix, namespace, name)
-    # Local import: the evaluation app builds on registry.
-    from evaluation.selectors import model_results
-
-    context = {"header": repo_header(request, repo, tab="evaluation")}
-    context.update(model_results(user=request.user, repo=repo))
-    return render(request, "repo/evaluation.html", context)
 
 
 def new_repo(request: HttpRequest) -> HttpResponse:
@@ -99,7 +82,7 @@ def new_repo(request: HttpRequest) -> HttpResponse:
 
 
 def settings_page(request: HttpRequest, namespace: str, name: str, prefix: str | None = None):
-    repo = route_repo(request, prefix, namespace, name)
+    repo = web_repo(request, prefix, namespace, name)
     header = repo_header(request, repo, tab="settings")
     if not header.can_write:
         raise errors.Forbidden(f"You don't have write access to '{repo.namespace.name}'")
