@@ -8,7 +8,7 @@ import pytest
 
 from tests.xet.builders import make_file, make_shard, make_xorb
 from tests.xet.conftest import bearer, cas_token, make_repo, post_shard, post_xorb
-from xetstore import services
+from xetstore import files
 from xetstore.hashing import hash_to_str
 from xetstore.models import XetFile
 from xetstore.xorb import decode_chunks
@@ -155,6 +155,6 @@ def test_read_range_streams_the_plain_bytes_the_hub_serves(stored):
     size = len(stored.content)
 
     for first, last in [(0, size), (0, 1), (3000, 25000), (size - 7, size)]:
-        assert b"".join(services.read_range(file, first, last)) == stored.content[first:last]
-    assert services.file_for_sha256(stored.sha256, size) == file
-    assert services.file_for_sha256(stored.sha256, size + 1) is None
+        assert b"".join(files.read_range(file, first, last)) == stored.content[first:last]
+    assert files.file_for_sha256(stored.sha256, size) == file
+    assert files.file_for_sha256(stored.sha256, size + 1) is None
