@@ -1,11 +1,18 @@
-"""Integrity checks of the repositories on disk, for `manage.py fsck`."""
+"""Integrity checks of the repositories on disk, for `manage.py fsck` and the start of
+`manage.py serve`: what git says, and what killed processes left behind."""
 
+import os
+import shutil
 import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pygit2
 from django.conf import settings
 
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
+from registry.gitstore.push import hooks_folder, stale_push_folders
 from registry.gitstore.repo import _GIT_ENV, GitRepo
 
 
@@ -76,3 +83,108 @@ def stored_repo_ids() -> set[str]:
 def _git(git: GitRepo, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=git.path, capture_output=True, text=True,
                           env=_GIT_ENV, check=False)  # fmt: skip
+
+
+# -- leftovers of killed processes ----------------------------------------------------------
+
+# Several web processes, on several machines, share the repositories, and a start or an
+# fsck must never remove what a live one is using. Neither git nor the hub records which
+# process owns a lock or a temporary file, so age decides, with a wide margin over the
+# longest legitimate use:
+# - git holds a lock file (`<ref>.lock`, `packed-refs.lock`, `HEAD.lock`, `config.lock`)
+#   for milliseconds, a few seconds when pack-refs rewrites very many refs;
+# - a push's quarantine, and the temporary files of a pack being received, written or
+#   repacked, change while bytes arrive; then receive-pack checks connectivity and its hook
+#   waits for the hub's decision (behind the repo's write lock): minutes at worst. A
+#   folder's age is that of its newest entry.
+STALE_LOCK_SECONDS = 5 * 60
+STALE_TEMP_SECONDS = 60 * 60
+
+# Relative to a repository: (pattern, kind, bound).
+_STALE_WHEN = (
+    ("*.lock", "lock file", STALE_LOCK_SECONDS),  # packed-refs.lock, HEAD.lock, config.lock
+    ("refs/**/*.lock", "lock file", STALE_LOCK_SECONDS),
+    # `git gc --auto` (after a push) holds the commit-graph's lock while it writes it.
+    ("objects/info/*.lock", "lock file", STALE_TEMP_SECONDS),
+    ("objects/tmp_objdir-incoming-*", "push quarantine", STALE_TEMP_SECONDS),  # git 2.11+
+    ("objects/incoming-*", "push quarantine", STALE_TEMP_SECONDS),  # as older git named it
+    # Written outside a quarantine: blobs by pygit2 (libgit2), packs by gc's repack, and a
+    # large file's decoded content by registry/api/commit_payload.py.
+    ("objects/tmp_object_git2_*", "temporary file", STALE_TEMP_SECONDS),
+    ("objects/pack/.tmp-*", "temporary file", STALE_TEMP_SECONDS),
+    ("tmp*", "temporary file", STALE_TEMP_SECONDS),
+)
+# The hub's own lock files are never removed: they are flock(2) locks, which end with their
+# process and leave no state, and deleting one that a process holds would let another lock
+# a new file of the same name beside it.
+_HUB_LOCK_PREFIX = "minihub-"
+
+
+@dataclass(frozen=True)
+class Leftover:
+    path: Path
+    kind: str  # "lock file", "temporary file", ...
+    reason: str  # why it is known to be stale
+
+
+def repo_leftovers(path: Path, *, now: float) -> list[Leftover]:
+    """Lock and temporary files in the repository at `path` that no live process can own."""
+    found = []
+    for pattern, kind, bound in _STALE_WHEN:
+        paths = (p for p in path.glob(pattern) if not p.name.startswith(_HUB_LOCK_PREFIX))
+        found += _older_than(paths, kind, bound, now=now)
+    return sorted(found, key=lambda leftover: leftover.path)
+
+
+def hub_leftovers(*, now: float) -> list[Leftover]:
+    """Leftovers outside any one repository: push folders, deleted repos, hook files."""
+    found = [Leftover(folder, "push hook folder", "its process is gone")
+             for folder in stale_push_folders()]  # fmt: skip
+    # GitRepo.destroy renames a repository out of the way before removing it: nothing reads
+    # a `.trash-*` folder, so a removal interrupted by a kill can be finished at any time.
+    found += [Leftover(trash, "deleted repository", "renamed away when it was deleted")
+              for trash in settings.HUB_REPOS_DIR.glob("??/.trash-*")]  # fmt: skip
+    found += _older_than(hooks_folder().glob("tmp*"), "temporary file", STALE_TEMP_SECONDS,
+                         now=now)  # fmt: skip
+    return found
+
+
+def leftover_remove(leftover: Leftover) -> None:
+    """Removes it; one that another process removed meanwhile is no error."""
+    if leftover.path.is_dir() and not leftover.path.is_symlink():
+        shutil.rmtree(leftover.path, ignore_errors=True)
+    else:
+        leftover.path.unlink(missing_ok=True)
+
+
+def _older_than(paths: Iterable[Path], kind: str, bound: float, *, now: float) -> list[Leftover]:
+    found = []
+    for path in paths:
+        age = now - _newest_change(path)
+        if age >= bound:
+            found.append(Leftover(path, kind, f"untouched for {_duration(age)}"))
+    return found
+
+
+def _newest_change(path: Path) -> float:
+    """The newest modification time of `path` and, for a folder, of anything under it."""
+    try:
+        newest = path.lstat().st_mtime
+    except FileNotFoundError:  # removed since it was listed: nothing to do
+        return float("inf")
+    if path.is_dir() and not path.is_symlink():
+        for folder, dirs, files in os.walk(path):
+            for name in (*dirs, *files):
+                try:
+                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
+                except FileNotFoundError:
+                    continue
+    return newest
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 2 * 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"

@@ -10,11 +10,14 @@ memory. Gzip request bodies are inflated on the way in (http-backend does it for
 """
 
 import contextlib
+import ctypes
+import functools
 import logging
 import os
 import selectors
 import signal
 import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -38,6 +41,9 @@ _NO_CACHE = {
 }
 
 _RECEIVE_PACK = "application/x-git-receive-pack"
+# prctl(PR_SET_PDEATHSIG) from <linux/prctl.h>: Linux only, the hub's production platform.
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 Landed = Callable[[list[RefUpdate]], None]
 
@@ -169,12 +175,31 @@ def _spawn(command: list[str], git: GitRepo, request: GitHttpRequest, env: dict[
         env=env,
         cwd=git.path,
         start_new_session=True,
+        preexec_fn=functools.partial(_die_with_parent, os.getpid()) if _prctl else None,
     )
     if request.body is not None:
         gzipped = inflate and request.content_encoding in ("gzip", "x-gzip")
         feed = (request.body, process.stdin, gzipped)
         threading.Thread(target=_feed, args=feed, daemon=True).start()
     return process
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child, before exec: git gets SIGTERM when the thread that started it ends.
+
+    A web process killed with SIGKILL runs no cleanup of its own, and git runs in a session
+    of its own (so `close` can stop its whole group): without this, a receive-pack waiting
+    for its hook would outlive the process that serves it. The kernel sends the signal
+    when the starting thread ends, which for the hub's servers (gunicorn's gthread pool,
+    runserver's per-request threads) is never before the request is served. SIGTERM, not
+    SIGKILL: git then removes its lock files itself (not its push quarantine: the next start
+    or fsck does, see gitstore/fsck.py). The hook ends by itself (see push.py). Only a
+    foreign call and a system call run here, no Python lock is taken: safe between fork
+    and exec of a threaded process.
+    """
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM.value)
+    if os.getppid() != parent:  # the parent ended before the call above: no signal will come
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _feed(body: BinaryIO, stdin: BinaryIO, inflate: bool) -> None:

@@ -8,6 +8,7 @@ whichever comes second sees the other's commit and is refused (or rebased, for a
 commit without parentCommit), never lost.
 """
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -25,9 +26,12 @@ from registry.errors import InternalError
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 from registry.gitstore.repo import _GIT_ENV, ZERO_OID, GitRepo
 
-# A shell script, not Python: it runs on every push, and sh starts in a millisecond. It
-# holds the answer FIFO open (read-write, which never blocks) before it calls, so the hub's
-# answer finds a reader and is never written into the void.
+# A shell script, not Python: it runs on every push, and sh starts in a millisecond.
+# No open of a FIFO may wait for the hub, and no read may outlive it: each FIFO is first
+# opened read-write (which never blocks) so that the real one-way open finds its other end,
+# then that read-write end is closed. The hub is then the only other end of both: if its
+# process dies (a killed web process), the call fails on a broken pipe, or the answer reads
+# as end-of-file and the push is refused, instead of a hook waiting forever.
 _HOOK = """\
 #!/bin/sh
 # Minihub's pre-receive hook (written by registry/gitstore/push.py): hands the ref updates
@@ -37,9 +41,13 @@ if [ -z "$MINIHUB_PUSH_DIR" ]; then
     exit 1
 fi
 exec 3<> "$MINIHUB_PUSH_DIR/answer"
-{ echo "$GIT_QUARANTINE_PATH"; cat; } > "$MINIHUB_PUSH_DIR/call"
-read -r verdict <&3
-read -r message <&3
+exec 5< "$MINIHUB_PUSH_DIR/answer" 3<&-
+exec 3<> "$MINIHUB_PUSH_DIR/call"
+exec 4> "$MINIHUB_PUSH_DIR/call" 3<&-
+{ echo "$GIT_QUARANTINE_PATH"; cat; } >&4
+exec 4>&-
+read -r verdict <&5
+read -r message <&5
 [ -z "$message" ] || printf "%s\\n" "$message" >&2
 [ "$verdict" = accept ]
 """
@@ -66,6 +74,10 @@ class Decide(Protocol):
     ) -> str | None: ...
 
 
+def hooks_folder() -> Path:
+    return settings.HUB_DATA_DIR / "git-hooks"
+
+
 @cache
 def hooks_dir() -> Path:
     """The hub-owned core.hooksPath every push runs with, so repos of any age get the hook.
@@ -73,7 +85,7 @@ def hooks_dir() -> Path:
     Written once per process, then run once: git skips a hook it cannot execute (a data
     volume mounted noexec) without a word, so pushes must fail loudly instead.
     """
-    folder = settings.HUB_DATA_DIR / "git-hooks"
+    folder = hooks_folder()
     target = folder / "pre-receive"
     if not target.is_file() or target.read_text() != _HOOK or not os.access(target, os.X_OK):
         folder.mkdir(parents=True, exist_ok=True)
@@ -96,11 +108,15 @@ class PushGate:
         self.git = git
         self.decide = decide
         self.accepted: list[RefUpdate] = []
-        self.folder = Path(tempfile.mkdtemp(prefix="minihub-push-"))
+        # The pid in the name tells a later start (stale_push_folders) whose folder it is.
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{_folder_prefix()}{os.getpid()}-"))
         os.mkfifo(self.folder / "call")
         os.mkfifo(self.folder / "answer")
         # Without O_NONBLOCK this open would wait for the hook; selectors see it once it writes.
         self._call = os.open(self.folder / "call", os.O_RDONLY | os.O_NONBLOCK)
+        # Held from now on, so the hook's open of the answer never waits, and its read ends
+        # when this process does. Read-write: a write-only open fails without a reader.
+        self._answer: int | None = os.open(self.folder / "answer", os.O_RDWR)
         self._lock = ExitStack()
 
     def fileno(self) -> int:
@@ -118,11 +134,8 @@ class PushGate:
         updates = [RefUpdate(*line.split()) for line in lines if line.strip()]
         refusal = self._judge(updates, quarantine)
         verdict = "accept\n\n" if refusal is None else f"refuse\n{' '.join(refusal.split())}\n"
-        answer = os.open(self.folder / "answer", os.O_WRONLY | os.O_NONBLOCK)
-        try:
-            os.write(answer, verdict.encode())
-        finally:
-            os.close(answer)
+        os.write(self._answer, verdict.encode())
+        self._close_answer()  # the hook reads the verdict, then end-of-file
 
     def _judge(self, updates: list[RefUpdate], quarantine: str) -> str | None:
         self._lock.enter_context(self.git.write_lock())
@@ -149,7 +162,47 @@ class PushGate:
     def close(self) -> None:
         self.release()
         os.close(self._call)
+        self._close_answer()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _close_answer(self) -> None:
+        if self._answer is not None:
+            os.close(self._answer)
+            self._answer = None
+
+
+def stale_push_folders() -> list[Path]:
+    """This hub's gate folders of processes that are gone (killed while serving a push).
+
+    Only the pid in the name decides: a folder lives exactly as long as a push of its
+    process, however long that is, and the temporary directory is this machine's own, so
+    a pid that is not running here cannot be serving a push. A reused pid keeps its
+    folder (two FIFOs) until that process ends too.
+    """
+    found = []
+    prefix = _folder_prefix()
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = folder.name.removeprefix(prefix).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            found.append(folder)
+    return found
+
+
+def _folder_prefix() -> str:
+    """Names this hub's folders apart from those of other hubs on the machine (each with a
+    data directory of its own), which its checks must neither report nor remove."""
+    hub = hashlib.sha256(str(settings.HUB_DATA_DIR).encode()).hexdigest()[:10]
+    return f"minihub-push-{hub}-"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # sends nothing: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user's
+        pass
+    return True
 
 
 def _quarantine(git: GitRepo, path: str) -> Path | None:

@@ -1,6 +1,9 @@
-"""Does the hub agree with itself? Git refs and objects, LFS objects and links, the index."""
+"""Does the hub agree with itself? Git refs and objects, LFS objects and links, the index,
+and what killed processes left in the storage."""
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db.models import Q
 
@@ -8,9 +11,13 @@ from registry.blobs import blob_store
 from registry.gitstore import GitRepo, repo_dir
 from registry.gitstore.fsck import (
     GitCheckFailed,
+    Leftover,
     broken_refs,
     connectivity_problems,
+    hub_leftovers,
+    leftover_remove,
     reachable_pointers,
+    repo_leftovers,
     stored_repo_ids,
 )
 from registry.models import LfsObject, Repo, RepoTag
@@ -33,10 +40,11 @@ def hub_fsck(*, repair: bool) -> list[Finding]:
     """Checks every repo; with `repair`, fixes what can be fixed without losing data.
 
     Repairs: re-run repo_refresh on a stale index, relink stored objects that a repo's
-    pointers name, and remove rows whose git repository is gone.
+    pointers name, remove rows whose git repository is gone, and remove what killed
+    processes left (only what no live process can be using: see leftovers_clear).
     """
     stored: dict[tuple[str, int], bool] = {}  # one storage lookup per object for the run
-    findings = []
+    findings = _leftover_findings(repair=repair)
     for repo in Repo.objects.select_related("namespace").order_by("pk"):
         findings += _repo_fsck(repo, repair=repair, stored=stored)
     known = {str(sid) for sid in Repo.objects.values_list("storage_id", flat=True)}
@@ -44,6 +52,48 @@ def hub_fsck(*, repair: bool) -> list[Finding]:
         # Could be a repo being created this instant; never removed automatically.
         problem = "git repository without a row in the database (left alone)"
         findings.append(Finding(str(repo_dir(storage_id)), problem))
+    return findings
+
+
+def leftovers_clear() -> list[Leftover]:
+    """Removes the stale locks, push quarantines and temporary files killed processes left.
+
+    Safe while other web processes serve from the same storage: only what is provably
+    stale goes, by its age or its dead owner (registry/gitstore/fsck.py says which).
+    """
+    leftovers = [leftover for _, leftover in _leftovers()]
+    for leftover in leftovers:
+        leftover_remove(leftover)
+    return leftovers
+
+
+def _leftovers() -> list[tuple[Path | None, Leftover]]:
+    """Each leftover with the repository folder it is in (None: outside any)."""
+    now = time.time()
+    found: list[tuple[Path | None, Leftover]] = [(None, left) for left in hub_leftovers(now=now)]
+    for storage_id in sorted(stored_repo_ids()):
+        folder = repo_dir(storage_id)
+        found += [(folder, leftover) for leftover in repo_leftovers(folder, now=now)]
+    return found
+
+
+def _leftover_findings(*, repair: bool) -> list[Finding]:
+    """Checked first: a stale `packed-refs.lock` would fail a repair further on."""
+    repos = Repo.objects.select_related("namespace")
+    labels = {repo_dir(repo.storage_id): str(repo) for repo in repos}
+    findings = []
+    for folder, leftover in _leftovers():
+        if folder is None:  # the path says it all
+            subject, what = str(leftover.path), leftover.kind
+        else:
+            subject = labels.get(folder, str(folder))
+            what = f"{leftover.kind} {leftover.path.relative_to(folder)}"
+        problem = f"{what} left by a killed process ({leftover.reason})"
+        if repair:
+            leftover_remove(leftover)
+            findings.append(Finding(subject, f"{problem}; removed it", True))
+        else:
+            findings.append(Finding(subject, f"{problem} (--repair removes it)"))
     return findings
 
 

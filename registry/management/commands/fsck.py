@@ -7,15 +7,17 @@ from registry.services.fsck import hub_fsck
 
 class Command(BaseCommand):
     help = (
-        "Check every repo's refs and objects, its LFS objects and links, and the index "
-        "against git; print what disagrees. Exits 1 while anything is left unrepaired."
+        "Check every repo's refs and objects, its LFS objects and links, the index against "
+        "git, and what killed processes left (stale locks, push quarantines, temporary "
+        "files); print what disagrees. Exits 1 while anything is left unrepaired."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--repair",
             action="store_true",
-            help="re-read stale index rows, relink stored objects, remove rows without git",
+            help="re-read stale index rows, relink stored objects, remove rows without git "
+            "and what killed processes left",
         )
 
     def handle(self, *args, repair: bool, **options) -> None:

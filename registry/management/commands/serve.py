@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from registry.services.accounts import admin_bootstrap
+from registry.services.fsck import leftovers_clear
 
 _STOP_GRACE_SECONDS = 20
 
@@ -23,6 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         self._require_migrated()
+        # Other web processes may be serving from the same storage: this clears only what
+        # no live process can be using.
+        for leftover in leftovers_clear():
+            self.stdout.write(f"Removed a stale {leftover.kind}: {leftover.path}")
         created = admin_bootstrap()
         children = [
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
