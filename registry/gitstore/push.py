@@ -69,9 +69,25 @@ class PushedPointer:
 class Decide(Protocol):
     """The hub's rules for a push: the reason to refuse it, or None to accept it."""
 
-    def __call__(
-        self, *, updates: list[RefUpdate], pointers: list[PushedPointer]
-    ) -> str | None: ...
+    def __call__(self, *, updates: list[RefUpdate], pushed: "Pushed") -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What a push brings, read from receive-pack's quarantine when the rules ask."""
+
+    git: GitRepo
+    updates: list[RefUpdate]
+    folder: Path | None
+
+    def pointers(self) -> list[PushedPointer]:
+        return pushed_pointers(self.git, self.updates, self.folder)
+
+    def names(self) -> set[str]:
+        return pushed_names(self.git, self.folder)
+
+    def cards(self, *, limit: int) -> list[str]:
+        return pushed_cards(self.git, self.updates, self.folder, limit=limit)
 
 
 def hooks_folder() -> Path:
@@ -148,7 +164,7 @@ class PushGate:
                 )
         folder = _quarantine(self.git, quarantine)
         refusal = _not_a_commit(self.git, updates, folder) or self.decide(
-            updates=updates, pointers=pushed_pointers(self.git, updates, folder)
+            updates=updates, pushed=Pushed(self.git, updates, folder)
         )
         if refusal is not None:
             self.release()
@@ -271,3 +287,45 @@ def _pointer_blobs(quarantine: Path) -> dict[str, LfsPointer]:
             if pointer is not None:
                 found[str(oid)] = pointer
     return found
+
+
+def pushed_names(git: GitRepo, folder: Path | None) -> set[str]:
+    """Every entry name of the trees a push brings: the segments of every new path."""
+    if folder is None:
+        return set()
+    new, repo = _quarantine_odb(folder), _with_quarantine(git, folder)
+    names = set()
+    for oid in new:
+        if new.read_header(oid)[0] == pygit2.enums.ObjectType.TREE:
+            names.update(entry.name for entry in repo[oid])
+    return names
+
+
+def pushed_cards(
+    git: GitRepo, updates: list[RefUpdate], folder: Path | None, *, limit: int
+) -> list[str]:
+    """The first `limit` bytes of each README.md a push brings to a branch tip's root."""
+    if folder is None:
+        return []
+    new, repo, texts = _quarantine_odb(folder), _with_quarantine(git, folder), []
+    for update in updates:
+        if update.new == ZERO_OID or not update.ref.startswith("refs/heads/"):
+            continue
+        tree = repo[update.new].peel(pygit2.Commit).tree
+        if "README.md" in tree and new.exists(tree["README.md"].id):
+            texts.append(repo[tree["README.md"].id].data[:limit].decode("utf-8", "replace"))
+    return texts
+
+
+def _quarantine_odb(folder: Path) -> pygit2.Odb:
+    """The pushed objects alone."""
+    odb = pygit2.Odb()
+    odb.add_disk_alternate(str(folder))
+    return odb
+
+
+def _with_quarantine(git: GitRepo, folder: Path) -> pygit2.Repository:
+    """The repo as receive-pack sees it: its objects and the pushed ones."""
+    repo = pygit2.Repository(str(git.path))
+    repo.odb.add_disk_alternate(str(folder))
+    return repo

@@ -1,19 +1,27 @@
 """Git pushes: which ref updates a push may make, and what follows those that land."""
 
+from registry.cards import card_metadata_check
+from registry.errors import HubError
 from registry.gitstore import GitRepo
-from registry.gitstore.push import PushedPointer, RefUpdate
+from registry.gitstore.push import Pushed, RefUpdate
 from registry.gitstore.repo import ZERO_OID
 from registry.models import Repo, User
+from registry.names import validate_path_in_repo, validate_ref_name
+from registry.services.commits import MAX_CARD_BYTES
 from registry.services.lfs import lfs_reachable
 from registry.services.repos import repo_changed, repo_reindex
 
 MAIN = "refs/heads/main"
 
 
-def push_check(*, user: User, repo: Repo, updates: list[RefUpdate],
-               pointers: list[PushedPointer]) -> str | None:  # fmt: skip
-    """Why the push must be refused, or None: branches and tags only, main stays, and every
-    LFS pointer names an object stored on the hub that this repo may reference."""
+def push_check(*, user: User, repo: Repo, updates: list[RefUpdate], pushed: Pushed) -> str | None:
+    """Why the push must be refused, or None: branches and tags only, with names the API
+    would take, main stays, and the content rules of the commit service hold for what the
+    push brings (paths, LFS pointers, README metadata)."""
+    return _refs_refusal(updates) or _content_refusal(user=user, repo=repo, pushed=pushed)
+
+
+def _refs_refusal(updates: list[RefUpdate]) -> str | None:
     for update in updates:
         if update.ref.startswith("refs/pr/"):
             return (
@@ -24,11 +32,28 @@ def push_check(*, user: User, repo: Repo, updates: list[RefUpdate],
             return f"Only branches and tags can be pushed, not {update.ref}"
         if update.ref == MAIN and update.new == ZERO_OID:
             return "The main branch cannot be deleted"
-    for pushed in pointers:
-        oid, size = pushed.pointer.oid, pushed.pointer.size
+        if update.old == ZERO_OID:
+            kind = "branch" if update.ref.startswith("refs/heads/") else "tag"
+            try:
+                validate_ref_name(update.ref.split("/", 2)[2], kind=kind)
+            except HubError as exc:
+                return exc.message
+    return None
+
+
+def _content_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
+    try:
+        for name in pushed.names():
+            validate_path_in_repo(name)
+        for text in pushed.cards(limit=MAX_CARD_BYTES):
+            card_metadata_check(text)
+    except HubError as exc:
+        return exc.message
+    for pointer in pushed.pointers():
+        oid, size = pointer.pointer.oid, pointer.pointer.size
         if not lfs_reachable(user=user, repo=repo, oid=oid, size=size):
             return (
-                f"{pushed.path} is a Git LFS pointer to an object the hub does not have "
+                f"{pointer.path} is a Git LFS pointer to an object the hub does not have "
                 f"({oid}, {size} bytes): push with git-lfs installed (`git lfs install`), "
                 "which uploads LFS objects first, or run `git lfs push --all origin`"
             )

@@ -494,3 +494,79 @@ def test_a_read_token_clones_but_cannot_push(hub, alice, private_model, git, tmp
     assert refused.returncode != 0
     assert "remote: This token has the read role; a write token is required" in refused.stderr
     assert alice.api(hub).model_info(repo_id).sha == before
+
+
+# -- a push is held to the commit service's rules: names, paths and card metadata --
+
+BILLION_LAUGHS = (
+    "---\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )
+    + "---\n# Card\n"
+)
+
+
+def _clone(hub, alice, repo_id: str, git, tmp_path):
+    git("clone", remote(hub, repo_id, token=alice.token), "clone", cwd=tmp_path)
+    return tmp_path / "clone"
+
+
+@pytest.mark.parametrize(
+    "readme",
+    [BILLION_LAUGHS, "---\nlicense: [mit\n---\n", "---\nx: " + "[" * 100 + "]" * 100 + "\n---\n"],
+    ids=["billion laughs", "invalid yaml", "deep nesting"],
+)
+def test_a_pushed_readme_with_bad_metadata_is_refused(hub, alice, model, git, tmp_path, readme):
+    repo_id, _, _ = model
+    before = alice.api(hub).model_info(repo_id).sha
+    checkout = _clone(hub, alice, repo_id, git, tmp_path)
+    git.commit_files(checkout, {"README.md": readme.encode()}, "A card")
+
+    refused = git("push", "origin", "main", cwd=checkout, check=False)
+
+    assert refused.returncode != 0
+    assert "remote: Invalid metadata in README.md." in refused.stderr
+    assert alice.api(hub).model_info(repo_id).sha == before
+
+
+def test_a_pushed_path_git_would_check_out_as_dot_git_is_refused(hub, alice, model, git, tmp_path):
+    repo_id, _, _ = model
+    before = alice.api(hub).model_info(repo_id).sha
+    checkout = _clone(hub, alice, repo_id, git, tmp_path)
+    # `git~1` is how Windows names `.git`; a Linux git takes it once told not to protect NTFS.
+    git("config", "core.protectNTFS", "false", cwd=checkout)
+    git.commit_files(checkout, {"GIT~1/config": b"[core]\n"}, "A path Windows reads as .git")
+
+    refused = git("push", "origin", "main", cwd=checkout, check=False)
+
+    assert refused.returncode != 0
+    assert "GIT~1" in refused.stderr
+    assert alice.api(hub).model_info(repo_id).sha == before
+
+
+@pytest.mark.parametrize("name", ["@", "-dash"])
+def test_a_pushed_branch_the_api_would_refuse_is_refused(hub, alice, model, git, tmp_path, name):
+    repo_id, _, _ = model
+    checkout = _clone(hub, alice, repo_id, git, tmp_path)
+
+    refused = git("push", "origin", f"HEAD:refs/heads/{name}", cwd=checkout, check=False)
+
+    assert refused.returncode != 0
+    assert f"refs/heads/{name}" not in {
+        f"refs/heads/{b.name}" for b in alice.api(hub).list_repo_refs(repo_id).branches
+    }
+
+
+def test_a_pushed_readme_with_good_metadata_lands(hub, alice, model, git, tmp_path):
+    repo_id, _, _ = model
+    checkout = _clone(hub, alice, repo_id, git, tmp_path)
+    pushed = git.commit_files(checkout, {"README.md": b"---\nlicense: mit\n---\n# Hi\n"}, "Card")
+
+    git("push", "origin", "main", cwd=checkout)
+
+    info = alice.api(hub).model_info(repo_id)
+    assert info.sha == pushed
+    assert info.card_data["license"] == "mit"
