@@ -13,7 +13,7 @@ from pathlib import Path
 import pygit2
 from django.conf import settings
 
-from registry.errors import BadRequest, EntryNotFound, RevisionNotFound
+from registry.errors import BadRequest, Conflict, EntryNotFound, RevisionNotFound
 from registry.gitstore.cache import listings
 from registry.gitstore.edit import TreeEdit
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
@@ -33,8 +33,16 @@ _BLOB = pygit2.enums.FileMode.BLOB
 _TREE = pygit2.enums.FileMode.TREE
 
 
-class RefConflict(Exception):
-    """A ref moved between the read and the compare-and-swap."""
+class RefConflict(Conflict):
+    """A ref moved between the read and the compare-and-swap, or git could not lock it.
+
+    Writers that can retry catch it; anywhere else it answers 409, never a 500. git's own
+    words (with paths on disk) stay in `detail`, out of the answer.
+    """
+
+    def __init__(self, detail: str = "", *, ref: str = ""):
+        super().__init__(f"{ref or 'The ref'} was being changed by another writer; please retry")
+        self.detail = detail
 
 
 class RefNameClash(RefConflict):
@@ -44,7 +52,7 @@ class RefNameClash(RefConflict):
     """
 
     def __init__(self, ref: str, existing: str):
-        super().__init__(f"{ref} clashes with {existing}")
+        super().__init__(f"{ref} clashes with {existing}", ref=ref)
         self.ref, self.existing = ref, existing
 
 
@@ -148,7 +156,7 @@ class GitRepo:
             existing = self._clashing_ref(ref) if old == ZERO_OID else None
             if existing is not None:
                 raise RefNameClash(ref, existing)
-            raise RefConflict(result.stderr.strip())
+            raise RefConflict(result.stderr.strip(), ref=ref)
 
     def _clashing_ref(self, ref: str) -> str | None:
         """An existing ref that is a folder of `ref` (`main` for `main/sub`) or lies inside it."""

@@ -128,3 +128,18 @@ def test_a_rebuild_of_the_row_that_read_an_older_head_does_not_write_it_last(
 
     repo.refresh_from_db()
     assert repo.head_sha == newer
+
+
+def test_a_ref_git_cannot_lock_is_a_409_not_a_500(repo, alice):
+    """A fresh packed-refs.lock (another process packing refs) blocks deleting a branch."""
+    from registry.errors import Conflict
+    from registry.gitstore import GitRepo
+    from registry.services.refs import branch_create, branch_delete
+
+    git = GitRepo(repo.storage_id)
+    branch_create(user=alice, token=None, repo=repo, git=git, branch="dev", starting_point=None)
+    (git.path / "packed-refs.lock").write_text("")
+
+    with pytest.raises(Conflict, match="refs/heads/dev was being changed"):
+        branch_delete(user=alice, token=None, repo=repo, git=git, branch="dev")
+    assert git.ref_target("refs/heads/dev") is not None
