@@ -98,7 +98,7 @@ HUB_INFERENCE_MAX_NEW_TOKENS = env_int("HUB_INFERENCE_MAX_NEW_TOKENS", 512, mini
 HUB_INFERENCE_ALLOW_PICKLE = env_bool("HUB_INFERENCE_ALLOW_PICKLE", False)
 # Inference API calls and widget pages one caller (user, or client address when anonymous)
 # may make per minute, counted in windows of HUB_RATE_LIMIT_WINDOW_SECONDS; 0 turns it off.
-HUB_INFERENCE_RATE_LIMIT_PER_MINUTE = env_int("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE", 30)
+HUB_INFERENCE_RATE_LIMIT_PER_MINUTE = env_int("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE", 600)
 
 # Evaluation jobs (the `eval` queue). Examples per model call; seconds without a heartbeat
 # before a running job counts as abandoned (queued again once, then failed); and the hard
