@@ -161,7 +161,11 @@ def test_serve_clears_at_start_only_what_killed_processes_left(crash_hub, api, t
 
     assert [path for path in stale if path.exists()] == []
     assert [path for path in live if path.exists()] == live
-    said = "".join(crash_hub.output)
-    assert f"Removed a stale push quarantine: {stale[2]}" in said
+    # serve's output reaches the test through a reader thread: give its lines a moment.
+    wait_until(
+        lambda: f"Removed a stale push quarantine: {stale[2]}" in "".join(crash_hub.output),
+        timeout=10,
+        message="serve to report the stale quarantine it removed",
+    )
     api.delete_branch(repo_id, branch="dev")
     assert [branch.name for branch in api.list_repo_refs(repo_id).branches] == ["main"]
