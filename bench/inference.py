@@ -136,9 +136,10 @@ def main() -> None:
     if options.smoke:
         options.hidden, options.layers = 32, 2
     count = 8 if options.smoke else 200
-    with tempfile.TemporaryDirectory() as workdir, live_hub(
-        Path(workdir), HUB_INFERENCE_RATE_LIMIT_PER_MINUTE="0"
-    ) as hub:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        live_hub(Path(workdir), HUB_INFERENCE_RATE_LIMIT_PER_MINUTE="0") as hub,
+    ):
         folder = make_model(Path(workdir) / "model", options.hidden, options.layers)
         api = HfApi(endpoint=hub.url, token=hub.token)
         repo_id = api.create_repo("alice/bench-classifier").repo_id
