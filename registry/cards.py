@@ -46,6 +46,8 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
 # can make us build is bounded: a few dozen bytes of anchors and aliases ("billion laughs")
 # would otherwise expand to gigabytes the moment anything walks the data, and deep nesting
 # recurses the composer past Python's stack.
+# README.md is read for its card (metadata, rendered body) up to this many bytes.
+CARD_MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIASES = 128
 MAX_EXPANDED = 1_000_000  # characters of scalars plus one per node, aliases counted in full

@@ -1,7 +1,8 @@
 """Reads. Every view, page and task asks here; visibility rules live in one place."""
 
 from registry import errors
-from registry.models import Membership, Repo, RepoRedirect, User
+from registry.cards import CARD_MAX_BYTES, card_metadata_check
+from registry.models import Like, Membership, Repo, RepoRedirect, RepoTag, User
 
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
@@ -56,13 +57,11 @@ def _redirect_target(*, user: User, repo_type: str, namespace: str, name: str) -
 
 def card_at(*, git, sha: str) -> dict:
     """The README's front matter at `sha`, or {} when there is none or it does not parse."""
-    from registry.cards import card_metadata_check
-
     readme = git.entry(sha, "README.md")
     if readme is None or readme.type != "file" or readme.lfs is not None:
         return {}
     try:
-        return card_metadata_check(git.read_blob(readme.oid).decode("utf-8", "replace"))
+        return card_metadata_check(git.read_text(readme.oid, limit=CARD_MAX_BYTES))
     except errors.BadRequest:
         return {}
 
@@ -94,8 +93,6 @@ def repo_search(
 
     `filters` are tags (`transformers`, `license:mit`, `dataset:x`, ...), all required.
     """
-    from registry.models import RepoTag
-
     queryset = Repo.objects.visible_to(user).filter(type=repo_type).select_related("namespace")
     for term in search:
         namespace, slash, name = term.partition("/")
@@ -119,8 +116,6 @@ def repo_search(
 
 def user_get_visible_likes(*, viewer: User, username: str):
     """The repos `username` liked that `viewer` may see, newest first."""
-    from registry.models import Like
-
     owner = User.objects.filter(username__iexact=username).first()
     if owner is None:
         raise errors.NotFound(f"User '{username}' not found")

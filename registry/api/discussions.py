@@ -1,3 +1,4 @@
+from django.utils.html import escape, linebreaks
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,8 +54,6 @@ def event_json(event: DiscussionEvent) -> dict:
 
 
 def _html(text: str) -> str:
-    from django.utils.html import escape, linebreaks
-
     return linebreaks(escape(text))
 
 

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from registry import errors
 from registry.api.commit_payload import parse_commit_stream
+from registry.cards import CARD_MAX_BYTES
 from registry.gitstore import GitRepo
 from registry.names import validate_path_in_repo
 from registry.request import api_repo, caller, open_git, query_bool, repo_url
@@ -24,7 +25,7 @@ def _ignore_spec(git: GitRepo, sha: str, extra: str | None) -> pathspec.PathSpec
     lines = []
     entry = git.entry(sha, ".gitignore")
     if entry is not None and entry.type == "file" and entry.lfs is None:
-        lines += git.read_blob(entry.oid).decode("utf-8", "replace").splitlines()
+        lines += git.read_text(entry.oid, limit=CARD_MAX_BYTES).splitlines()
     if extra:
         lines += extra.splitlines()
     return pathspec.GitIgnoreSpec.from_lines(lines)

@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 from registry.errors import BadRequest, Conflict, InvalidName, NotFound
 from registry.models import Membership, Namespace, Organization, Role, User
 from registry.names import validate_namespace
+from registry.services.tokens import token_create
 
 
 def _namespace_create(*, name: str, kind: str) -> Namespace:
@@ -72,8 +73,6 @@ def admin_bootstrap() -> tuple[str, str] | None:
     Returns (password, token) the one time it creates them, else None.
     """
     import secrets
-
-    from registry.services.tokens import token_create
 
     with transaction.atomic():
         if User.objects.exists():

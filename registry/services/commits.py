@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from registry import errors
-from registry.cards import card_metadata_check
+from registry.cards import CARD_MAX_BYTES, card_metadata_check
 from registry.gitstore import Change, GitRepo, LfsPointer, RefConflict, pointer_bytes
 from registry.models import LfsObject, Repo, User
 from registry.names import validate_path_in_repo
@@ -9,8 +9,6 @@ from registry.services.objects import object_stored
 from registry.services.repos import author_of, repo_refresh
 from xetstore.models import XetUpload
 
-# A card's metadata is read from at most this much of README.md.
-MAX_CARD_BYTES = 1024 * 1024
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
 _MAX_ATTEMPTS = 5
 
@@ -95,7 +93,7 @@ def changes_check(*, user: User, repo: Repo, git: GitRepo, changes: list[Change]
         if pointer is not None:
             _pointer_check(user=user, repo=repo, path=change.path, pointer=pointer)
         elif change.path == "README.md":
-            card_metadata_check(git.read_text(change.oid, limit=MAX_CARD_BYTES))
+            card_metadata_check(git.read_text(change.oid, limit=CARD_MAX_BYTES))
 
 
 def _pointer_check(*, user: User, repo: Repo, path: str, pointer: LfsPointer) -> None:

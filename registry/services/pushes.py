@@ -1,13 +1,12 @@
 """Git pushes: which ref updates a push may make, and what follows those that land."""
 
-from registry.cards import card_metadata_check
+from registry.cards import CARD_MAX_BYTES, card_metadata_check
 from registry.errors import HubError
 from registry.gitstore import GitRepo
 from registry.gitstore.push import Pushed, RefUpdate
 from registry.gitstore.repo import ZERO_OID
 from registry.models import Repo, User
 from registry.names import validate_path_in_repo, validate_ref_name
-from registry.services.commits import MAX_CARD_BYTES
 from registry.services.lfs import lfs_reachable
 from registry.services.repos import repo_changed, repo_reindex
 
@@ -45,7 +44,7 @@ def _content_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
     try:
         for name in pushed.names():
             validate_path_in_repo(name)
-        for text in pushed.cards(limit=MAX_CARD_BYTES):
+        for text in pushed.cards(limit=CARD_MAX_BYTES):
             card_metadata_check(text)
     except HubError as exc:
         return exc.message

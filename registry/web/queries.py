@@ -5,6 +5,7 @@ import itertools
 from dataclasses import dataclass
 
 from registry import errors
+from registry.cards import CARD_MAX_BYTES
 from registry.gitstore import CommitInfo, Entry, GitRepo
 from registry.models import (
     AccessToken,
@@ -151,4 +152,4 @@ def readme_text(*, git: GitRepo, sha: str) -> str | None:
     entry = git.entry(sha, "README.md")
     if entry is None or entry.type != "file" or entry.lfs is not None:
         return None
-    return git.read_blob(entry.oid).decode("utf-8", "replace")
+    return git.read_text(entry.oid, limit=CARD_MAX_BYTES)
