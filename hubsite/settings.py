@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "inference",
     "evaluation",
     "xetstore",
+    "repocollections",
 ]
 
 MIDDLEWARE = [
