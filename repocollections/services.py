@@ -36,6 +36,7 @@ def collection_create(
 ) -> Collection:
     """A new collection, last in its namespace's order; 409 with the existing one's `slug`
     when the namespace has one with that title (`create_collection(exists_ok=True)` reads it)."""
+    require(actor, Action.CONTRIBUTE)  # signed in, with a write credential: 401/403 first
     owner = Namespace.objects.filter(name__iexact=namespace).first()
     if owner is None:
         raise errors.NotFound(f"'{namespace}' is neither a user nor an organization")

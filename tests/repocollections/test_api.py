@@ -222,8 +222,12 @@ def test_a_private_repo_in_a_public_collection_is_hidden_from_charlie(
         charlie.api(hub).create_collection(_title()).slug, secret, "model")) == 404  # fmt: skip
 
 
-def test_charlie_and_read_tokens_cannot_change_alices_collection(hub, alice, charlie):
+def test_charlie_and_read_tokens_cannot_change_alices_collection(hub, alice, charlie, anonymous):
     slug = alice.api(hub).create_collection(_title()).slug
+    signed_out = wire(hub, anonymous).post(
+        "/api/collections", json={"title": _title(), "namespace": "alice"}
+    )
+    assert signed_out.status_code == 401
     item = alice.api(hub).add_collection_item(slug, "2106.09685", "paper").items[0]
     outsider, reader = charlie.api(hub), alice.api(hub, read_only=True)
 
