@@ -330,3 +330,106 @@ def search_tags(data: dict, *, repo_type: str) -> list[str]:
     if repo_type != "dataset":
         tags += ["language:" + value for value in _as_list(data.get("language"))]
     return list(dict.fromkeys(tags))
+
+
+# The license identifiers the Hub accepts in card metadata (hub-docs, "Licenses").
+HUB_LICENSES = frozenset(
+    [
+        "apache-2.0",
+        "mit",
+        "openrail",
+        "bigscience-openrail-m",
+        "creativeml-openrail-m",
+        "bigscience-bloom-rail-1.0",
+        "bigcode-openrail-m",
+        "afl-3.0",
+        "artistic-2.0",
+        "bsl-1.0",
+        "bsd",
+        "bsd-2-clause",
+        "bsd-3-clause",
+        "bsd-3-clause-clear",
+        "c-uda",
+        "cc",
+        "cc0-1.0",
+        "cc-by-2.0",
+        "cc-by-2.5",
+        "cc-by-3.0",
+        "cc-by-4.0",
+        "cc-by-sa-3.0",
+        "cc-by-sa-4.0",
+        "cc-by-nc-2.0",
+        "cc-by-nc-3.0",
+        "cc-by-nc-4.0",
+        "cc-by-nd-4.0",
+        "cc-by-nc-nd-3.0",
+        "cc-by-nc-nd-4.0",
+        "cc-by-nc-sa-2.0",
+        "cc-by-nc-sa-3.0",
+        "cc-by-nc-sa-4.0",
+        "cdla-sharing-1.0",
+        "cdla-permissive-1.0",
+        "cdla-permissive-2.0",
+        "wtfpl",
+        "ecl-2.0",
+        "epl-1.0",
+        "epl-2.0",
+        "etalab-2.0",
+        "eupl-1.1",
+        "eupl-1.2",
+        "agpl-3.0",
+        "gfdl",
+        "gpl",
+        "gpl-2.0",
+        "gpl-3.0",
+        "lgpl",
+        "lgpl-2.1",
+        "lgpl-3.0",
+        "isc",
+        "h-research",
+        "intel-research",
+        "lppl-1.3c",
+        "ms-pl",
+        "apple-ascl",
+        "apple-amlr",
+        "mpl-2.0",
+        "odc-by",
+        "odbl",
+        "openmdw-1.0",
+        "openrail++",
+        "osl-3.0",
+        "postgresql",
+        "ofl-1.1",
+        "ncsa",
+        "unlicense",
+        "zlib",
+        "pddl",
+        "lgpl-lr",
+        "deepfloyd-if-license",
+        "fair-noncommercial-research-license",
+        "llama2",
+        "llama3",
+        "llama3.1",
+        "llama3.2",
+        "llama3.3",
+        "llama4",
+        "gemma",
+        "unknown",
+        "other",
+    ]
+)
+
+
+def card_schema_check(data: dict) -> None:
+    """What /api/validate-yaml checks beyond YAML, in the Hub's words: a known license and a
+    model-index list. Raises InvalidCard. Only the validation route asks: huggingface_hub
+    calls it before every commit of a README.md, and cards already stored stay readable."""
+    licenses = data.get("license")
+    for value in licenses if isinstance(licenses, list) else [licenses]:
+        if value is not None and (not isinstance(value, str) or value not in HUB_LICENSES):
+            raise InvalidCard(f'"license" must be one of [{", ".join(sorted(HUB_LICENSES))}]')
+    index = data.get("model-index")
+    if index is not None and not (
+        isinstance(index, list) and all(isinstance(item, dict) for item in index)
+    ):
+        raise InvalidCard('"model-index" must be an array of objects')

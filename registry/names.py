@@ -12,8 +12,10 @@ SEGMENT_MAX_BYTES = 255
 # A ref is a file under refs/: its last component plus ".lock" must fit a file name (255).
 REF_NAME_MAX_BYTES = 250
 
-_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
-_REPO_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+# The Hub's rule for user, organization and repo names (huggingface_hub checks repo ids
+# with `[\w\-.]`): ASCII letters, digits, '_', '-' and '.', not starting or ending with
+# '-' or '.'. Underscores may start a name: the client's CI user is `__DUMMY_HUB_USER__`.
+_NAME_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # Characters `git check-ref-format` refuses anywhere in a ref name.
 _REF_BAD_CHAR_RE = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
@@ -60,10 +62,10 @@ def validate_namespace(name: str) -> str:
         raise InvalidName("A name is required")
     if len(name) > NAMESPACE_MAX:
         raise InvalidName(f"Name '{name[:60]}' is longer than {NAMESPACE_MAX} characters")
-    if not _NAMESPACE_RE.fullmatch(name) or "--" in name:
+    if not _NAME_RE.fullmatch(name) or "--" in name or ".." in name:
         raise InvalidName(
-            f"Invalid name '{name}': use letters, digits and single hyphens, "
-            "starting and ending with a letter or digit"
+            f"Invalid name '{name}': use letters, digits, '-', '_' and '.', "
+            "do not start or end with '-' or '.', and no '--' or '..'"
         )
     if name.lower() in RESERVED_NAMESPACES:
         raise InvalidName(f"The name '{name}' is reserved")
@@ -75,10 +77,10 @@ def validate_repo_name(name: str) -> str:
         raise InvalidName("A repository name is required")
     if len(name) > REPO_NAME_MAX:
         raise InvalidName(f"Repository name is longer than {REPO_NAME_MAX} characters")
-    if not _REPO_NAME_RE.fullmatch(name) or "--" in name or ".." in name:
+    if not _NAME_RE.fullmatch(name) or "--" in name or ".." in name:
         raise InvalidName(
             f"Invalid repository name '{name}': use letters, digits, '-', '_' and '.', "
-            "start and end with a letter or digit, and no '--' or '..'"
+            "do not start or end with '-' or '.', and no '--' or '..'"
         )
     if name.lower().endswith(".git"):
         raise InvalidName("Repository names cannot end with '.git'")

@@ -5,6 +5,7 @@ treats a token's role. One module, so the pages and the apps never import the AP
 import base64
 import binascii
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -120,11 +121,27 @@ def query_bool(request: HttpRequest, name: str) -> bool:
     return request.GET.get(name, "").lower() in {"1", "true", "yes"}
 
 
-def parse_json_body(request: HttpRequest) -> dict:
-    import json
+def json_text_check(value: object) -> object:
+    """`value` (parsed JSON) if all its text is real text; JSON may escape half of a UTF-16
+    pair (`"\\ud800"`), which no UTF-8 writer (git, the database, a page) can store: a 400."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise errors.BadRequest("The request contains text that is not valid Unicode") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            json_text_check(key)
+            json_text_check(item)
+    elif isinstance(value, list):
+        for item in value:
+            json_text_check(item)
+    return value
 
+
+def parse_json_body(request: HttpRequest) -> dict:
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_text_check(json.loads(request.body or b"{}"))
     except (ValueError, UnicodeDecodeError):
         raise errors.BadRequest("The request body is not valid JSON") from None
     if not isinstance(body, dict):

@@ -17,6 +17,7 @@ from registry import errors
 from registry.api import ndjson
 from registry.gitstore import Change, GitRepo, parse_pointer
 from registry.names import validate_path_in_repo
+from registry.request import json_text_check
 from registry.services.commits import LfsRef
 
 _PARENT_RE = re.compile(r"^[0-9a-fA-F]{5,40}$")
@@ -68,7 +69,7 @@ def parse_commit_stream(
 
 def _line(raw: bytes, number: int) -> tuple[str, dict]:
     try:
-        line = json.loads(raw)
+        line = json_text_check(json.loads(raw))
     except (ValueError, UnicodeDecodeError):
         raise errors.BadRequest(f"Line {number} of the commit payload is not JSON") from None
     if not isinstance(line, dict) or not isinstance(line.get("value"), dict):

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.utils.html import escape, linebreaks
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +12,14 @@ from registry.request import api_repo, caller, open_git, repo_url
 from registry.services import discussions as service
 
 PAGE = 50
+# The client's filters are all, open and closed: a draft pull request is open, a merged one
+# closed (the Hub's "Open" and "Closed" tabs).
+_STATUS_FILTERS = {
+    "open": ["open", "draft"],
+    "closed": ["closed", "merged"],
+    "draft": ["draft"],
+    "merged": ["merged"],
+}
 
 
 def _discussion(
@@ -35,21 +45,40 @@ def _author(user) -> dict:
 def event_json(event: DiscussionEvent) -> dict:
     data = dict(event.data)
     if event.kind == DiscussionEvent.Kind.COMMENT:
-        raw = data.pop("raw", "")
-        data["latest"] = {
-            "raw": raw,
-            "html": _html(raw),
-            "updatedAt": iso(event.created_at),
-            "author": _author(event.author),
-        }
-        data.setdefault("numEdits", 0)
-        data["history"] = [data["latest"]]
+        data = _comment_json(event, data)
     return {
         "id": str(event.pk),
         "type": event.kind,
         "createdAt": iso(event.created_at),
         "author": _author(event.author),
         "data": data,
+    }
+
+
+def _comment_json(event: DiscussionEvent, data: dict) -> dict:
+    """The Hub's comment shape: `latest` and `history` (every version, newest first)."""
+    latest = _version(data.get("raw", ""), data.get("updatedAt"), event)
+    older = [_version(v["raw"], v["updatedAt"], event) for v in data.get("history", [])]
+    body = {
+        "edited": bool(data.get("edited")),
+        "hidden": bool(data.get("hidden")),
+        "numEdits": len(older),
+        "latest": latest,
+        "history": [latest, *older],
+    }
+    if data.get("hidden"):
+        body["hiddenBy"] = data.get("hiddenBy")
+    return body
+
+
+def _version(raw: str, updated_at: str | None, event: DiscussionEvent) -> dict:
+    # Only a comment's author edits it, so every version is theirs.
+    moment = datetime.fromisoformat(updated_at) if updated_at else event.created_at
+    return {
+        "raw": raw,
+        "html": _html(raw),
+        "updatedAt": iso(moment),
+        "author": _author(event.author),
     }
 
 
@@ -80,8 +109,9 @@ class DiscussionsView(APIView):
         kind = params.get("type", "all")
         if kind in {"pull_request", "discussion"}:
             queryset = queryset.filter(is_pull_request=kind == "pull_request")
-        if params.get("status", "all") in {"open", "closed", "merged", "draft"}:
-            queryset = queryset.filter(status=params["status"])
+        status = params.get("status", "all")
+        if status in _STATUS_FILTERS:
+            queryset = queryset.filter(status__in=_STATUS_FILTERS[status])
         if params.get("author"):
             queryset = queryset.filter(author__username__iexact=params["author"])
         if params.get("search"):
@@ -187,3 +217,27 @@ class DiscussionActionView(APIView):
             comment=body.get("comment"),
         )
         return Response({"mergeCommitId": sha})
+
+
+class DiscussionCommentView(APIView):
+    """POST .../discussions/{num}/comment/{id}/{edit|hide}: `edit_discussion_comment` and
+    `hide_discussion_comment`, both answered with `{updatedComment}`."""
+
+    def post(self, request: Request, repo_type: str, namespace: str, name: str, num: int,
+             comment_id: str, action: str) -> Response:  # fmt: skip
+        discussion = _discussion(request, repo_type, namespace, name, num)
+        user, token = caller(request)
+        if action == "edit":
+            body = request.data if isinstance(request.data, dict) else {}
+            comment = service.comment_edit(
+                user=user,
+                token=token,
+                discussion=discussion,
+                comment_id=comment_id,
+                text=body.get("content"),
+            )
+        else:
+            comment = service.comment_hide(
+                user=user, token=token, discussion=discussion, comment_id=comment_id
+            )
+        return Response({"updatedComment": event_json(comment)})

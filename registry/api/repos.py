@@ -1,4 +1,4 @@
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from registry import errors
 from registry.api.serializers import repo_info_json
-from registry.cards import card_metadata_check
+from registry.cards import InvalidCard, card_metadata_check, card_schema_check
 from registry.permissions import Action, Actor, require
 from registry.request import api_repo, caller, open_git, query_bool, read_token_allowed, repo_url
 from registry.selectors import card_at, repo_get_visible
@@ -72,7 +72,22 @@ class RepoDeleteView(APIView):
         return Response({})
 
 
+def repo_route_unknown(request: HttpRequest, repo_type: str, rest: str) -> HttpResponse:
+    """Any other path under /api/{models,datasets,spaces}/. A repo id without a namespace
+    (`list_repo_commits("gpt2")`) names no repo here: RepositoryNotFoundError, as the client
+    expects; a route the API lacks under an existing repo stays a plain 404."""
+    namespace, _, tail = rest.partition("/")
+    api_repo(request, repo_type, namespace, tail.partition("/")[0])
+    raise errors.NotFound(f"No route for {request.path}")
+
+
 class RepoInfoView(APIView):
+    def http_method_not_allowed(self, request: Request, *args, **kwargs) -> Response:
+        # `unlike("name")` DELETEs /api/models/name/like, which reads as repo `name/like`:
+        # a missing repo is the client's RepositoryNotFoundError, not a 405.
+        api_repo(request, kwargs["repo_type"], kwargs["namespace"], kwargs["name"])
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
     def get(
         self, request: Request, repo_type: str, namespace: str, name: str, rev: str | None = None
     ) -> Response:
@@ -99,8 +114,22 @@ class ValidateYamlView(APIView):
         content = request.data.get("content", "") if isinstance(request.data, dict) else None
         if not isinstance(content, str):
             raise errors.BadRequest("content must be a string")
-        card_metadata_check(content)
+        try:
+            card_schema_check(card_metadata_check(content))
+        except InvalidCard as exc:
+            if request.META.get("HTTP_ACCEPT", "").startswith("text/plain"):
+                # RepoCard.validate() asks for text and raises ValueError(response.text):
+                # JSON would escape the quotes of `"license" must be one of`.
+                return _plain_invalid(exc)
+            raise
         return Response({"errors": [], "warnings": []})
+
+
+def _plain_invalid(exc: InvalidCard) -> HttpResponse:
+    lines = [f"- Error: {item['message']}" for item in exc.body["errors"]]
+    text = "Invalid metadata in README.md.\n" + "\n".join(lines)
+    return HttpResponse(text, status=exc.status, content_type="text/plain; charset=utf-8",
+                        headers={"X-Error-Code": exc.code})  # fmt: skip
 
 
 @require_GET

@@ -1,6 +1,16 @@
 from django.urls import path, re_path
 
-from registry.api import discussions, files, likes, listing, refs, repos, uploads, views
+from registry.api import (
+    discussions,
+    files,
+    lfs_files,
+    likes,
+    listing,
+    refs,
+    repos,
+    uploads,
+    views,
+)
 
 REPO = r"(?P<repo_type>models|datasets|spaces)/(?P<namespace>[^/]+)/(?P<name>[^/]+)"
 
@@ -13,6 +23,11 @@ urlpatterns = [
     path("repos/move", repos.RepoMoveView.as_view()),
     path("validate-yaml", repos.ValidateYamlView.as_view()),
     path("users/<str:username>/likes", likes.UserLikesView.as_view()),
+    path("settings/repositories", lfs_files.RepoStorageView.as_view()),
+    path(
+        "organizations/<str:namespace>/settings/repositories",
+        lfs_files.RepoStorageView.as_view(),
+    ),
     re_path(r"^(?P<repo_type>models|datasets|spaces)$", listing.RepoListView.as_view()),
     re_path(rf"^{REPO}$", repos.RepoInfoView.as_view()),
     re_path(rf"^{REPO}/revision/(?P<rev>(?s:.+))$", repos.RepoInfoView.as_view()),
@@ -35,5 +50,17 @@ urlpatterns = [
         rf"^{REPO}/discussions/(?P<num>[0-9]+)/(?P<action>comment|status|title|merge)$",
         discussions.DiscussionActionView.as_view(),
     ),
+    re_path(
+        rf"^{REPO}/discussions/(?P<num>[0-9]+)/comment/(?P<comment_id>[^/]+)/(?P<action>edit|hide)$",
+        discussions.DiscussionCommentView.as_view(),
+    ),
+    re_path(rf"^{REPO}/lfs-files$", lfs_files.LfsFilesView.as_view()),
+    re_path(rf"^{REPO}/lfs-files/batch$", lfs_files.LfsFilesBatchView.as_view()),
     re_path(rf"^{REPO}/xet-(?P<kind>read|write)-token/(?P<rev>(?s:.+))$", repos.xet_token),
 ]
+
+# Last, after every route above and any added later: the rest of /api/{type}s/ is a missing
+# repo (namespace-less ids) or an unknown route of an existing one.
+urlpatterns.append(
+    re_path(r"^(?P<repo_type>models|datasets|spaces)/(?P<rest>(?s:.+))$", repos.repo_route_unknown)
+)

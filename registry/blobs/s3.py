@@ -274,6 +274,8 @@ class S3BlobStore:
 
     def delete(self, oid: str) -> None:
         self._delete_key(self.key(oid))
+        # The workers' local copy (`path`) holds the same bytes.
+        (self.cache_dir / oid[:2] / oid[2:4] / oid).unlink(missing_ok=True)
 
     def _delete_key(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=key)

@@ -117,7 +117,8 @@ class GitRepo:
             return None
         try:
             return str(self.git.references[ref].resolve().target)
-        except (KeyError, pygit2.InvalidSpecError, UnicodeEncodeError):
+        except (KeyError, pygit2.InvalidSpecError, UnicodeEncodeError, ValueError):
+            # ValueError: a name longer than libgit2 takes names no ref either.
             return None
 
     def refs(self, prefix: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from registry import errors
 from registry.gitstore import ZERO_OID, GitRepo, RefConflict
@@ -97,6 +98,62 @@ def comment_add(
     if not isinstance(text, str) or not text.strip():
         raise errors.BadRequest("A comment cannot be empty")
     return _event(discussion, user, Kind.COMMENT, _comment_data(text))
+
+
+def _comment_for_change(
+    user: User, token: AccessToken | None, discussion: Discussion, comment_id: str
+) -> DiscussionEvent:
+    require_participant(user, token)
+    comment = None
+    if isinstance(comment_id, str) and comment_id.isdigit():
+        comment = discussion.events.filter(pk=int(comment_id), kind=Kind.COMMENT).first()
+    if comment is None:
+        raise errors.NotFound(f"Comment {str(comment_id)[:40]} not found in this discussion")
+    if comment.data.get("hidden"):
+        raise errors.BadRequest("This comment has been hidden and cannot change any more")
+    return comment
+
+
+def comment_edit(
+    *, user: User, token: AccessToken | None, discussion: Discussion, comment_id: str, text: str
+) -> DiscussionEvent:
+    """Replaces a comment's text; only its author may. Earlier versions stay in its history,
+    newest first, as the Hub lists them (`DiscussionComment.edit_history`)."""
+    comment = _comment_for_change(user, token, discussion, comment_id)
+    if comment.author_id != user.pk:
+        raise errors.Forbidden("Only the comment's author can edit it")
+    if not isinstance(text, str) or not text.strip():
+        raise errors.BadRequest("A comment cannot be empty")
+    data = comment.data
+    previous = {
+        "raw": data.get("raw", ""),
+        "updatedAt": data.get("updatedAt") or comment.created_at.isoformat(),
+        "author": data.get("editedBy", user.username),
+    }
+    data["history"] = [previous, *data.get("history", [])]
+    data.update(raw=text, edited=True, updatedAt=timezone.now().isoformat(),
+                editedBy=user.username)  # fmt: skip
+    comment.save(update_fields=["data"])
+    return comment
+
+
+def comment_hide(
+    *, user: User, token: AccessToken | None, discussion: Discussion, comment_id: str
+) -> DiscussionEvent:
+    """Hides a comment for good: its text and history are erased, as on the Hub, where a
+    hidden comment's content cannot be retrieved. Its author and the repo's maintainers may."""
+    comment = _comment_for_change(user, token, discussion, comment_id)
+    if comment.author_id != user.pk and not can_maintain(user, discussion.repo):
+        raise errors.Forbidden("Only the comment's author or the repo's maintainers can hide it")
+    comment.data = {
+        "edited": comment.data.get("edited", False),
+        "hidden": True,
+        "hiddenBy": user.username,
+        "raw": "",
+        "updatedAt": timezone.now().isoformat(),
+    }
+    comment.save(update_fields=["data"])
+    return comment
 
 
 def status_change(

@@ -5,19 +5,26 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
+from django.db.models import Sum
 
 from registry import errors
 from registry.blobs import blob_store
 from registry.blobs.local import validate_oid
-from registry.models import AccessToken, LfsObject, Repo, User
+from registry.gitstore import GitRepo, RefConflict
+from registry.gitstore.lfs_history import pointer_paths, rewrite_without
+from registry.models import AccessToken, LfsObject, Membership, Namespace, Repo, User
 from registry.permissions import Action, Actor, require
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
 from registry.services.objects import object_stored
+from registry.services.repos import repo_refresh
 from workers.lfs import staged_upload_adopt
+from xetstore.models import XetFile, XetUpload
 
 _UPLOAD_SALT = "minihub.lfs.upload"
 _DOWNLOAD_SALT = "minihub.lfs.download"
@@ -265,3 +272,100 @@ def lfs_object_servable(*, repo: Repo, oid: str, size: int) -> bool:
     """
     linked = LfsObject.objects.filter(repo=repo, oid=oid, size=size).exists()
     return linked and object_stored(oid=oid, size=size)
+
+
+@dataclass(frozen=True)
+class LfsFile:
+    """One object a repo references, with a path and ref where its history holds it."""
+
+    oid: str
+    size: int
+    pushed_at: datetime
+    filename: str
+    ref: str | None
+
+
+def lfs_files_list(
+    *, user: User, token: AccessToken | None, repo: Repo, git: GitRepo
+) -> list[LfsFile]:
+    """The repo's LFS objects, newest first, for its writers (who free storage with
+    `lfs_files_delete`). An object no commit names has an empty filename and no ref."""
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    where = pointer_paths(git)
+    rows = LfsObject.objects.filter(repo=repo).order_by("-created_at", "oid")
+    return [
+        LfsFile(row.oid, row.size, row.created_at, *where.get(row.oid, ("", None))) for row in rows
+    ]
+
+
+def lfs_files_delete(*, user: User, token: AccessToken | None, repo: Repo, git: GitRepo,
+                     oids: list[str], rewrite_history: bool) -> None:  # fmt: skip
+    """Unlinks objects from the repo for good; their bytes leave the stores once no repo
+    links them. With `rewrite_history`, every branch, tag and pull request is rewritten
+    without their pointers first; without it, pointers left in history read as missing."""
+    require(Actor(user, token), Action.WRITE, repo=repo)
+    if not isinstance(oids, list) or not oids:
+        raise errors.BadRequest("deletions.sha must be a non-empty list of sha256 object ids")
+    wanted = {validate_oid(oid) for oid in oids}
+    if rewrite_history:
+        _history_rewrite(repo=repo, git=git, oids=wanted)
+    with transaction.atomic():
+        LfsObject.objects.filter(repo=repo, oid__in=wanted).delete()
+        # A pull-request upload waiting for its uploader's commit would link it again.
+        XetUpload.objects.filter(repo=repo, file__sha256__in=wanted).delete()
+    for oid in wanted:
+        _bytes_release(oid)
+
+
+def _history_rewrite(*, repo: Repo, git: GitRepo, oids: set[str]) -> None:
+    with git.write_lock():
+        moves = rewrite_without(git, oids)
+        for ref, (old, new) in moves.items():
+            try:
+                git.update_ref(ref, new, old)
+            except RefConflict:
+                raise errors.Conflict(f"{ref} moved during the rewrite; please retry") from None
+    if "refs/heads/main" in moves:
+        repo_refresh(repo=repo, git=git)
+
+
+def _bytes_release(oid: str) -> None:
+    """Deletes an object's bytes if no repo links it any more. Blobs are content-addressed
+    and shared: one repo's deletion must never take bytes another repo still links.
+
+    Only the Xet file (its sha256 -> chunks index) goes, not its xorbs: their chunks may
+    belong to other files, and hf_xet's local cache names them in later uploads."""
+    if LfsObject.objects.filter(oid=oid).exists():
+        return
+    blob_store().delete(oid)
+    (settings.HUB_DATA_DIR / "xet-cache" / oid[:2] / oid[2:4] / oid).unlink(missing_ok=True)
+    if not XetUpload.objects.filter(file__sha256=oid).exists():
+        XetFile.objects.filter(sha256=oid).delete()
+
+
+@dataclass(frozen=True)
+class RepoStorage:
+    repo: Repo
+    storage: int  # LFS bytes the repo links
+    percent: float  # of the namespace's total
+
+
+def repos_storage_list(*, user: User, namespace_name: str | None) -> list[RepoStorage]:
+    """The repos of the caller's namespace, or of an organization they belong to, with the
+    LFS bytes each holds (`hf repos ls`), most recently updated first."""
+    if not user.is_authenticated:
+        raise errors.AuthenticationRequired()
+    namespace = user.namespace
+    if namespace_name is not None:
+        namespace = Namespace.objects.filter(name__iexact=namespace_name).first()
+        member = Membership.objects.filter(org__namespace=namespace, user=user).exists()
+        if namespace is None or not (member or namespace.pk == user.namespace_id):
+            raise errors.NotFound(f"Organization {namespace_name[:60]} not found")
+    repos = list(
+        Repo.objects.filter(namespace=namespace)
+        .select_related("namespace")
+        .annotate(storage=Sum("lfs_objects__size"))
+        .order_by("-last_modified", "-id")
+    )
+    total = sum(repo.storage or 0 for repo in repos) or 1
+    return [RepoStorage(r, r.storage or 0, 100 * (r.storage or 0) / total) for r in repos]

@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 PAGE_ROWS = 50
 MAX_SCAN_ROWS = 100_000
 MAX_CELL = 300
+# At most this much Parquet data is decoded for one page of rows.
+MAX_DECODED = 16 * 1024 * 1024
 _BLOCK = 1024 * 1024
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 
@@ -78,12 +80,25 @@ def _parquet(source, offset: int) -> Table:
     rows: list[dict] = []
     groups = list(range(first, meta.num_row_groups))
     if groups:
-        for batch in file.iter_batches(batch_size=PAGE_ROWS * 4, row_groups=groups):
+        batch_size = _rows_per_batch(meta.row_group(first))
+        for batch in file.iter_batches(batch_size=batch_size, row_groups=groups):
             rows += batch.to_pylist()
             if len(rows) > offset - start + PAGE_ROWS:
                 break
     rows = rows[offset - start :]
     return _table(file.schema_arrow, rows, offset, total=meta.num_rows)
+
+
+def _rows_per_batch(group: pq.RowGroupMetaData) -> int:
+    """As many rows as decode to about MAX_DECODED bytes, by the row group's own average.
+
+    A few kilobytes of Parquet can hold cells that decompress to gigabytes; the footer says
+    how large a row group is once decoded, so such a file is refused before any page is.
+    """
+    per_row = group.total_byte_size / max(group.num_rows, 1)
+    if per_row > MAX_DECODED:
+        raise PreviewError(f"its rows are over {MAX_DECODED // 2**20} MiB each once decoded")
+    return max(1, min(PAGE_ROWS * 4, int(MAX_DECODED // max(per_row, 1))))
 
 
 def _table(schema: pa.Schema, rows: list[dict], offset: int, *, total: int | None) -> Table:

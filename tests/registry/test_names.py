@@ -10,20 +10,27 @@ from registry.names import (
 )
 
 
-@pytest.mark.parametrize("name", ["alice", "Acme-Labs", "a", "bert2", "x" * 42])
-def test_it_accepts_ordinary_namespaces(name):
+@pytest.mark.parametrize(
+    "name",
+    ["alice", "Acme-Labs", "a", "bert2", "x" * 42, "al_ice", "__DUMMY_HUB_USER__", "j.doe"],
+)
+def test_it_accepts_the_namespaces_the_hub_accepts(name):
     assert validate_namespace(name) == name
 
 
 @pytest.mark.parametrize(
-    "name", ["", "-alice", "alice-", "al--ice", "al ice", "al_ice", "x" * 43, "api", "Datasets"]
-)
+    "name",
+    ["", "-alice", "alice-", ".alice", "alice.", "al--ice", "al..ice", "al ice", "al/ice",
+     "al\u00e9", "x" * 43, "api", "Datasets"],
+)  # fmt: skip
 def test_it_refuses_bad_or_reserved_namespaces(name):
     with pytest.raises(InvalidName):
         validate_namespace(name)
 
 
-@pytest.mark.parametrize("name", ["bert-base", "gpt2.v1", "my_model", "Tiny-Llama-1.1B", "m"])
+@pytest.mark.parametrize(
+    "name", ["bert-base", "gpt2.v1", "my_model", "Tiny-Llama-1.1B", "m", "_private_", "v_"]
+)
 def test_it_accepts_ordinary_repo_names(name):
     assert validate_repo_name(name) == name
 

@@ -62,7 +62,8 @@ VALUES: dict[str, list[str]] = {
     "branch": ["dev"],
     "target": ["v1"],
     "num": ["2"],
-    "action": ["comment", "status", "title", "merge"],
+    "action": ["comment", "status", "title", "merge", "edit", "hide"],
+    "comment_id": ["0"],
     "kind": ["read", "write"],
     "service": ["git-upload-pack", "git-receive-pack"],
     "write": ["write"],
@@ -99,6 +100,8 @@ NO_GET = {
     f"{API}/settings",
     f"{API}/like",
     f"{API}/discussions/{{num}}/{{action}}",
+    f"{API}/discussions/{{num}}/comment/{{comment_id}}/{{action}}",
+    f"{API}/lfs-files/batch",
     "{namespace}/{name}/info/lfs/objects/batch",
     "{namespace}/{name}/info/lfs/objects/verify",
     "{namespace}/{name}/{service}",
@@ -109,7 +112,11 @@ NO_GET = {
 }
 # Git LFS locking is not implemented: 501 to whoever can see the repo (git-lfs then stops
 # asking), the missing repo's answer to everyone else.
-OWNER_STATUS = {"{namespace}/{name}/info/lfs/locks": 501}
+OWNER_STATUS = {
+    "{namespace}/{name}/info/lfs/locks": 501,
+    # Comment 0 does not exist: the owner learns that, after the repo was found.
+    f"{API}/discussions/{{num}}/comment/{{comment_id}}/{{action}}": 404,
+}
 
 # POSTs that only read, as on the Hub: a read token may make them (and the owner's positive
 # control makes them). preupload is not one: it is the first step of a commit, and the Hub

@@ -71,6 +71,9 @@ def discussion(
                         user=user, token=token, discussion=item, text=form.cleaned_data["comment"]
                     )
                     return redirect(f"{repo_base(repo)}/discussions/{num}")
+            elif action in {"edit-comment", "hide-comment"}:
+                _change_comment(user, token, item, action, request.POST)
+                return redirect(f"{repo_base(repo)}/discussions/{num}")
             else:
                 _change_status(user, token, item, action)
                 return redirect(f"{repo_base(repo)}/discussions/{num}")
@@ -88,9 +91,20 @@ def discussion(
         "form": form,
         "problem": problem,
         "can_moderate": _can_moderate(request, item),
+        "is_maintainer": _is_maintainer(request, repo),
         "can_merge": item.is_pull_request and _is_maintainer(request, repo),
     }
     return render(request, "repo/discussion.html", context)
+
+
+def _change_comment(user, token, item, action: str, form) -> None:
+    """Edit or hide a comment from the page, through the same services as the API."""
+    comment_id = form.get("comment_id", "")
+    if action == "edit-comment":
+        service.comment_edit(user=user, token=token, discussion=item, comment_id=comment_id,
+                             text=form.get("text", ""))  # fmt: skip
+    else:
+        service.comment_hide(user=user, token=token, discussion=item, comment_id=comment_id)
 
 
 def _change_status(user, token, item, action: str) -> None:
