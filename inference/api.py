@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import InputTooLarge, InvalidInputs
 from inference.services import inference_run
-from registry.request import caller_rate_limited, read_token_allowed
+from registry.permissions import Action, require
+from registry.request import actor, caller_rate_limited, read_token_allowed
 from registry.selectors import repo_get_visible
 
 _BODY_KEYS = {"inputs", "parameters", "options"}
@@ -22,6 +23,8 @@ def model_inference(request: HttpRequest, namespace: str, name: str, rev: str | 
                     task: str | None = None) -> JsonResponse:  # fmt: skip
     """POST /models/{ns}/{name}[/revision/{rev}|/pipeline/{task}] {"inputs", "parameters"}."""
     repo = repo_get_visible(user=request.user, repo_type="model", namespace=namespace, name=name)
+    # The worker reads the model's files for this caller: a gated model's, only if granted.
+    require(actor(request), Action.DOWNLOAD, repo=repo)
     body = _body(request)
     options = body.get("options") if isinstance(body.get("options"), dict) else {}
     wait = options.get("wait_for_model") is True or (

@@ -3,18 +3,25 @@
 An actor is a user and the token they came with (None for a browser session or an
 anonymous caller). A read token never writes, whatever its user may do; no token manages
 credentials or memberships: those need a signed-in browser session (which CSRF protects).
-Visibility itself is `Repo.objects.visible_to`, the one queryset rule this module builds on.
+Visibility itself is `Repo.objects.visible_to`, the one queryset rule this module builds on;
+`files_readable` narrows it to the repos whose files one may read (gated repos).
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
 from registry import errors
-from registry.models import AccessToken, Membership, Namespace, Repo, Role, User
+from registry.models import AccessRequest, AccessToken, Membership, Namespace, Repo, Role, User
 
 
 class Action(StrEnum):
-    READ = "read"  # see a repo and its files
+    READ = "read"  # see a repo: its metadata, listings, card and history
+    # Read its files' bytes: READ, and for a gated repo a role in its namespace or an
+    # accepted access request.
+    DOWNLOAD = "download"
     CONTRIBUTE = "contribute"  # open discussions and pull requests, comment, like
     WRITE = "write"  # commit, branches, tags, settings, create, move, delete repos
     # One's tokens, org creation, password; with a namespace: that organization's members.
@@ -63,6 +70,43 @@ def _account_denial(actor: Actor, namespace: Namespace | None) -> errors.HubErro
     return None
 
 
+def files_readable(user: User) -> QuerySet[Repo]:
+    """The repos whose files `user` may read: visible, and not gated unless they belong to
+    its namespace (any role) or were granted to them. Object reuse across repos (LFS
+    pointers, Xet deduplication) is bounded by this too, or a hash would open a gated file."""
+    visible = Repo.objects.visible_to(user)
+    if not getattr(user, "is_authenticated", False):
+        return visible.filter(gated="")
+    if user.is_superuser:
+        return visible
+    member_of = Membership.objects.filter(user=user).values("org__namespace_id")
+    granted = AccessRequest.objects.filter(user=user, status=AccessRequest.Status.ACCEPTED)
+    return visible.filter(
+        Q(gated="")
+        | Q(namespace_id=user.namespace_id)
+        | Q(namespace_id__in=member_of)
+        | Q(pk__in=granted.values("repo_id"))
+    )
+
+
+def _gated_denial(actor: Actor, repo: Repo) -> errors.HubError | None:
+    if not repo.gated or files_readable(actor.user).filter(pk=repo.pk).exists():
+        return None
+    kind = repo.get_type_display().lower()
+    if not actor.signed_in:
+        # The Hub's words: the client shows them, and scripts match "restricted".
+        return errors.GatedRepo(
+            f"Access to {kind} {repo.repo_id} is restricted. You must have access to it "
+            "and be authenticated to access it. Please log in.",
+            anonymous=True,
+        )
+    page = f"{settings.HUB_PUBLIC_URL or ''}/{repo.url_prefix}{repo.repo_id}"
+    return errors.GatedRepo(
+        f"Access to {kind} {repo.repo_id} is restricted and you are not in the authorized "
+        f"list. Visit {page} to ask for access."
+    )
+
+
 def denial(
     actor: Actor, action: Action, *, repo: Repo | None = None, namespace: Namespace | None = None
 ) -> errors.HubError | None:
@@ -75,6 +119,8 @@ def denial(
         )
     if action == Action.READ:
         return None
+    if action == Action.DOWNLOAD:
+        return _gated_denial(actor, repo) if repo is not None else None
     if not actor.signed_in:
         return errors.AuthenticationRequired()
     if not actor.writes:

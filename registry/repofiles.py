@@ -1,6 +1,8 @@
 """The one way to read a file of a repo (a selector): every reader of a repo's bytes asks here.
 
-A file is opened for an actor who may see the repo; its bytes come from git, or, for an LFS
+A file is opened for an actor who may read the repo's files (`Action.DOWNLOAD`: visible, and
+for a gated repo granted; the card is open to everyone who sees the repo, as its page shows
+it); its bytes come from git, or, for an LFS
 pointer, from the LFS/Xet object only if that object is linked to this repo (uploaded to it,
 or copied from a repo its writer could read). A pointer to any other object reads as a
 missing entry: knowing a hash and a size never opens another repo's bytes.
@@ -28,6 +30,8 @@ from registry.services.objects import (
     object_xet_file,
 )
 from xetstore.models import XetFile
+
+CARD_PATH = "README.md"
 
 
 @dataclass(frozen=True)
@@ -127,12 +131,16 @@ def repo_file_open(
     path: str,
     git: GitRepo | None = None,
 ) -> RepoFile:
-    """The file at `path` of `rev` for an actor who may read the repo.
+    """The file at `path` of `rev` for an actor who may read the repo's files.
 
-    EntryNotFound (with the commit in `X-Repo-Commit`, which the client caches the miss
-    under) for a folder, a missing path, or a pointer to an object the repo does not own.
+    GatedRepo (403; 401 anonymous) for a gated repo the actor was not granted. EntryNotFound
+    (with the commit in `X-Repo-Commit`, which the client caches the miss under) for a
+    folder, a missing path, or a pointer to an object the repo does not own.
     """
-    require(Actor(user, token), Action.READ, repo=repo)
+    # The Hub serves a gated repo's card to everyone who sees the repo: its terms and the
+    # access form's fields are in it.
+    action = Action.READ if path == CARD_PATH else Action.DOWNLOAD
+    require(Actor(user, token), action, repo=repo)
     git = git or GitRepo(repo.storage_id)
     return repo_file_at(repo=repo, git=git, sha=git.resolve(rev), path=path)
 

@@ -2,9 +2,10 @@
 
 The hub hands them out at `/api/{type}s/{repo}/xet-{read,write}-token/{rev}` after the same
 checks a download or commit makes. A token lasts up to an hour, but every CAS request checks
-again that its user still sees the repo (and may still write, for uploads) and that the hub
-token it came from is still live: making a repo private, removing a member or revoking a
-hub token ends every CAS token issued before.
+again that its user still sees the repo (may still read its files, for reconstructions; may
+still write, for uploads) and that the hub token it came from is still live: making a repo
+private, removing a member, withdrawing a gated repo's access or revoking a hub token ends
+every CAS token issued before.
 """
 
 import time
@@ -73,6 +74,7 @@ def cas_token_issue(
     elif write:
         commit_target(user=user, token=token, repo=repo, git=git, rev=rev, create_pr=False)
     else:
+        require(actor, Action.DOWNLOAD, repo=repo)
         git.resolve(rev)
     exp = int(time.time()) + settings.HUB_XET_TOKEN_SECONDS
     claims = {
@@ -88,9 +90,12 @@ def cas_token_issue(
     return CasToken(value, exp)
 
 
-def cas_token_check(header: str, *, write: bool) -> CasClaims:
+def cas_token_check(header: str, *, write: bool, files: bool = False) -> CasClaims:
     """What the `Authorization: Bearer` CAS token grants now; 401 when it is bad, expired or
-    no longer grants its repo, 403 when it may not write (any more)."""
+    no longer grants its repo, 403 when it may not write (any more), or, with `files`
+    (reconstructions: the bytes of the repo's files), may not read them. Only reads of files
+    ask that: a pull-request token on a gated repo uploads and queries deduplication for
+    someone who may not read what is there."""
     claims = _decode(header)
     if write and not claims["w"]:
         raise errors.Forbidden("This Xet access token may only read; uploads need a write token")
@@ -101,6 +106,8 @@ def cas_token_check(header: str, *, write: bool) -> CasClaims:
         raise CasTokenInvalid("This Xet access token no longer grants access to its repository")
     if write:
         require(actor, Action.CONTRIBUTE if claims["p"] else Action.WRITE, repo=repo)
+    if files:
+        require(actor, Action.DOWNLOAD, repo=repo)
     return CasClaims(repo, user, claims["p"])
 
 

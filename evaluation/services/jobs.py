@@ -15,7 +15,7 @@ from evaluation.specs import TASKS, Spec, job_key, spec_normalize
 from registry import errors
 from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
-from registry.permissions import Action, Actor, allows
+from registry.permissions import Action, Actor, allows, require
 from registry.selectors import card_at
 from registry.services.discussions import require_participant
 from workers.evaluation import evaluation_enqueue
@@ -52,6 +52,8 @@ def job_submit(
     The task defaults to the model card's pipeline_tag at the chosen commit.
     """
     require_participant(user, token)
+    for repo in (model, dataset):  # the worker reads their files for this user
+        require(Actor(user, token), Action.DOWNLOAD, repo=repo)
     model_git = GitRepo(model.storage_id)
     model_sha = model_git.resolve(model_revision or "main")
     task = options.get("task") or card_at(git=model_git, sha=model_sha).get("pipeline_tag")

@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from registry import errors
 from registry.api.serializers import iso
 from registry.models import Discussion, DiscussionEvent, Repo
-from registry.request import api_repo, caller, open_git, repo_url
+from registry.permissions import Action, allows
+from registry.request import actor, api_repo, caller, open_git, repo_url
 from registry.services import discussions as service
 
 PAGE = 50
@@ -163,6 +164,9 @@ class DiscussionDetailView(APIView):
         ]
         if discussion.is_pull_request:
             body.update(_pull_request_state(discussion))
+            # The diff shows the files' contents: a gated repo's, only to those who may read.
+            if not allows(actor(request), Action.DOWNLOAD, repo=discussion.repo):
+                body["diff"] = ""
         return Response(body)
 
 

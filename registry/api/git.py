@@ -44,8 +44,8 @@ def _serve(request: HttpRequest, prefix: str | None, namespace: str, name: str, 
         # git sends credentials only when asked; any repo, found or not, would ask (401).
         raise errors.AuthenticationRequired()
     repo = web_repo(request, prefix, namespace, name)
-    if push:
-        require(Actor(user, token), Action.WRITE, repo=repo)
+    # A clone or fetch carries every file: a gated repo's, only for those granted.
+    require(Actor(user, token), Action.WRITE if push else Action.DOWNLOAD, repo=repo)
     git = open_git(repo)
     landing = push and request.method == "POST"  # not the ref advertisement before it
     answer = serve(

@@ -87,6 +87,9 @@ class RepoListView(APIView):
             library=params.get("library"),
             sort=params.get("sort"),
         )
+        if params.get("gated") in {"true", "false"}:  # list_models(gated=True|False)
+            gated = queryset.exclude(gated="")
+            queryset = gated if params["gated"] == "true" else queryset.filter(gated="")
         limit, start = _limit(request), cursor_decode(params.get("cursor"))
         rows = list(queryset[start : start + limit + 1])
         expand = set(params.getlist("expand"))

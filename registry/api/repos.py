@@ -195,13 +195,13 @@ class RepoSettingsView(APIView):
 
 
 class AuthCheckView(APIView):
-    """200 when the caller may read (or, with /write, write to) the repo."""
+    """200 when the caller may read the repo's files (or, with /write, write to it): a gated
+    repo without access is the client's GatedRepoError."""
 
     def get(
         self, request: Request, repo_type: str, namespace: str, name: str, write: str | None = None
     ) -> Response:
         repo = api_repo(request, repo_type, namespace, name)
-        if write:
-            user, token = caller(request)
-            require(Actor(user, token), Action.WRITE, repo=repo)
+        user, token = caller(request)
+        require(Actor(user, token), Action.WRITE if write else Action.DOWNLOAD, repo=repo)
         return Response({"access": "write" if write else "read"})
