@@ -65,6 +65,19 @@ class RepoNotFound(HubError):
             self.status = 401
 
 
+class GatedRepo(HubError):
+    # huggingface_hub maps this code to GatedRepoError; the Hub answers 401 to anonymous
+    # callers and 403 to signed-in ones without access.
+    status = 403
+    code = "GatedRepo"
+    message = "This repository is gated"
+
+    def __init__(self, message: str | None = None, *, anonymous: bool = False, **kwargs):
+        super().__init__(message, **kwargs)
+        if anonymous:
+            self.status = 401
+
+
 class RevisionNotFound(HubError):
     status = 404
     code = "RevisionNotFound"

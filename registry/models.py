@@ -268,3 +268,31 @@ class DownloadWindow(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("repo", "client", name="download_window_unique")]
         indexes = [models.Index(fields=["counted_at"])]
+
+
+class AccessRequest(models.Model):
+    """A user's access to a gated repo: asked for (with the card's form answers) or granted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    # The client's `request_id`: opaque, so request ids do not count a repo's requests.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="access_requests")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_requests")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    fields = models.JSONField(default=dict, blank=True)  # answers to `extra_gated_fields`
+    # The address the user agreed to share when asking; empty for access granted unasked.
+    email = models.CharField(max_length=254, blank=True)
+    reason = models.CharField(max_length=200, blank=True)  # why it was rejected
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint("repo", "user", name="access_request_unique")]
+        indexes = [models.Index(fields=["repo", "status", "created_at"])]

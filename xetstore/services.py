@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from registry import errors
-from registry.models import LfsObject, Repo
+from registry.models import LfsObject
+from registry.permissions import files_readable
 from registry.request import base_url
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
@@ -303,7 +304,7 @@ def dedup_shard(*, chunk_hash: str, claims: CasClaims) -> bytes | None:
     repo: an upload there is most likely a new revision of them, and hf_xet asks about the
     first chunk of each file, which a changed file no longer shares with its old version.
     """
-    readable = LfsObject.objects.filter(repo__in=Repo.objects.visible_to(claims.user)).values("oid")
+    readable = LfsObject.objects.filter(repo__in=files_readable(claims.user)).values("oid")
     holders = set(
         DedupChunk.objects.filter(chunk_hash=chunk_hash).values_list("xorb_id", flat=True)
     )

@@ -97,7 +97,7 @@ def _frames(first: tuple[int, int], steps: Iterator[tuple[int, int]]) -> Iterato
 
 
 def _reconstruction(request: HttpRequest, file_hash: str) -> services.Reconstruction:
-    claims = _claims(request, write=False)
+    claims = cas_token_check(request.headers.get("Authorization", ""), write=False, files=True)
     file = services.file_readable(file_hash=services.hash_param(file_hash), claims=claims)
     # hf_xet always sends a Range (bytes=0-(size-1) for a whole file); past the end is a 416.
     span = RangeRequest.parse(request, file.size)

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from registry.api import (
+    access,
     discussions,
     files,
     lfs_files,
@@ -57,6 +58,12 @@ urlpatterns = [
     re_path(rf"^{REPO}/lfs-files$", lfs_files.LfsFilesView.as_view()),
     re_path(rf"^{REPO}/lfs-files/batch$", lfs_files.LfsFilesBatchView.as_view()),
     re_path(rf"^{REPO}/xet-(?P<kind>read|write)-token/(?P<rev>(?s:.+))$", repos.xet_token),
+    re_path(
+        rf"^{REPO}/user-access-request/(?P<status>pending|accepted|rejected)$",
+        access.AccessRequestListView.as_view(),
+    ),
+    re_path(rf"^{REPO}/user-access-request/handle$", access.AccessRequestHandleView.as_view()),
+    re_path(rf"^{REPO}/user-access-request/grant$", access.AccessGrantView.as_view()),
 ]
 
 # Last, after every route above and any added later: the rest of /api/{type}s/ is a missing

@@ -5,6 +5,7 @@ from registry.cards import CARD_MAX_BYTES, card_metadata_check
 from registry.gitstore import Change, GitRepo, LfsPointer, RefConflict, pointer_bytes
 from registry.models import LfsObject, Repo, User
 from registry.names import validate_path_in_repo
+from registry.permissions import files_readable
 from registry.services.objects import object_stored
 from registry.services.repos import author_of, repo_refresh
 from xetstore.models import XetUpload
@@ -65,8 +66,8 @@ def _linked_size(*, user: User, repo: Repo, oid: str) -> int | None:
         lfs_link(repo=repo, oid=oid, size=uploaded.file.size)
         return uploaded.file.size
     # Copies between repos (CommitOperationCopy, move_repo's clients) reference objects
-    # stored for another repo; allowed when the caller can read that repo.
-    other = LfsObject.objects.filter(oid=oid, repo__in=Repo.objects.visible_to(user)).first()
+    # stored for another repo; allowed when the caller can read that repo's files.
+    other = LfsObject.objects.filter(oid=oid, repo__in=files_readable(user)).first()
     if other is None or not object_stored(oid=oid, size=other.size):
         return None
     lfs_link(repo=repo, oid=oid, size=other.size)

@@ -18,7 +18,7 @@ from registry.blobs.local import validate_oid
 from registry.gitstore import GitRepo, RefConflict
 from registry.gitstore.lfs_history import pointer_paths, rewrite_without
 from registry.models import AccessToken, LfsObject, Membership, Namespace, Repo, User
-from registry.permissions import Action, Actor, require
+from registry.permissions import Action, Actor, files_readable, require
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
 from registry.services.objects import object_stored
@@ -82,7 +82,9 @@ def batch(
         for oid, size in parsed:
             object_size_check(oid=oid, size=size)
         storage_quota_check(namespace=repo.namespace, objects=parsed)
-    elif operation != "download":
+    elif operation == "download":
+        require(Actor(user, token), Action.DOWNLOAD, repo=repo)
+    else:
         raise errors.BadRequest(f"Unknown LFS operation '{operation}'")
     answers = []
     for oid, size in parsed:
@@ -107,7 +109,7 @@ def lfs_reachable(*, user: User, repo: Repo, oid: str, size: int) -> bool:
     """
     if not object_stored(oid=oid, size=size):
         return False
-    readable = Repo.objects.visible_to(user)
+    readable = files_readable(user)
     if not LfsObject.objects.filter(oid=oid, repo__in=readable).exists():
         return False
     lfs_link(repo=repo, oid=oid, size=size)

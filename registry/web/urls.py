@@ -4,7 +4,7 @@ routes match first; repo pages list their sub-pages explicitly and never catch `
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from registry.web.views import accounts, community, docs, edit, files, history, home, repo
+from registry.web.views import accounts, community, docs, edit, files, gated, history, home, repo
 
 app_name = "web"
 
@@ -42,6 +42,8 @@ urlpatterns = [
     re_path(rf"{REPO}/discussions$", community.discussions),
     re_path(rf"{REPO}/discussions/(?P<num>[0-9]{{1,9}})$", community.discussion),
     re_path(rf"{REPO}/settings$", repo.settings_page),
+    re_path(rf"{REPO}/settings/access-requests$", gated.review),
+    re_path(rf"{REPO}/ask-access$", gated.ask_access),
     re_path(rf"{REPO}/like$", repo.like),
     re_path(rf"^{NOT_API}(?P<namespace>[^/]+)$", accounts.profile, name="profile"),
 ]

@@ -69,6 +69,7 @@ VALUES: dict[str, list[str]] = {
     "write": ["write"],
     "task": ["text-classification"],
     "sha": ["<main head>"],
+    "status": ["pending", "accepted", "rejected"],
 }
 # Routes whose `rest` is a revision (and folder), not a file.
 REST_IS_A_REVISION = {
@@ -109,6 +110,9 @@ NO_GET = {
     "models/{namespace}/{name}/revision/{rev}",
     "models/{namespace}/{name}/pipeline/{task}",
     "{namespace}/{name}/like",
+    f"{API}/user-access-request/handle",
+    f"{API}/user-access-request/grant",
+    "{namespace}/{name}/ask-access",
 }
 # Git LFS locking is not implemented: 501 to whoever can see the repo (git-lfs then stops
 # asking), the missing repo's answer to everyone else.
@@ -116,6 +120,8 @@ OWNER_STATUS = {
     "{namespace}/{name}/info/lfs/locks": 501,
     # Comment 0 does not exist: the owner learns that, after the repo was found.
     f"{API}/discussions/{{num}}/comment/{{comment_id}}/{{action}}": 404,
+    # The vault is not gated: its access requests are a 400, as on the Hub.
+    f"{API}/user-access-request/{{status}}": 400,
 }
 
 # POSTs that only read, as on the Hub: a read token may make them (and the owner's positive

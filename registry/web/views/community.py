@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 
 from registry import errors
 from registry.models import Discussion, DiscussionEvent
-from registry.request import caller, open_git, web_repo
+from registry.permissions import Action, allows
+from registry.request import actor, caller, open_git, web_repo
 from registry.services import discussions as service
 from registry.web import queries
 from registry.web.diffs import parse_patch
@@ -80,7 +81,9 @@ def discussion(
         except errors.HubError as exc:
             problem = exc.message
     events = item.events.select_related("author").order_by("id")
-    files, truncated = _pull_request_diff(item) if item.is_pull_request else ([], False)
+    # A diff shows the files' contents: a gated repo's, only to those who may read them.
+    shown = item.is_pull_request and allows(actor(request), Action.DOWNLOAD, repo=repo)
+    files, truncated = _pull_request_diff(item) if shown else ([], False)
     context = {
         "header": repo_header(request, repo, tab="community"),
         "discussion": item,

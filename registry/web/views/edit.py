@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from registry import errors
 from registry.gitstore import Change
 from registry.names import validate_path_in_repo
-from registry.request import caller, open_git, web_repo
+from registry.permissions import Action, require
+from registry.request import actor, caller, open_git, web_repo
 from registry.services.changes import change_commit, commit_target
 from registry.web.forms import CommitFields, EditFileForm
 from registry.web.views.common import repo_base, repo_header, require_signed_in, rev_url
@@ -55,6 +56,8 @@ def edit(
     rev, path = located(request, "/edit/") if rest else ("main", "")
     git = open_git(repo)
     sha = git.resolve(rev)
+    if path:  # the editor shows the file's text: a gated repo's, only to those who may read it
+        require(actor(request), Action.DOWNLOAD, repo=repo)
     text = _current_text(git, sha, path) if path else None
     initial = {
         "path": path,

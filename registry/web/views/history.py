@@ -3,7 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from registry.request import open_git, rev_and_path, web_repo
+from registry.permissions import Action, allows
+from registry.request import actor, open_git, rev_and_path, web_repo
 from registry.web import queries
 from registry.web.diffs import parse_patch
 from registry.web.views.common import page_number, repo_header
@@ -32,7 +33,10 @@ def commit(
     repo = web_repo(request, prefix, namespace, name)
     git = open_git(repo)
     info = git.commit_info(git.resolve(sha))
-    if info.parents:
+    # A diff shows the files' contents: a gated repo's, only to those who may read them.
+    if not allows(actor(request), Action.DOWNLOAD, repo=repo):
+        files, truncated, added = [], False, []
+    elif info.parents:
         files, truncated = parse_patch(git.diff_text(info.parents[0], info.id))
         added = []
     else:
