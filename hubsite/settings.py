@@ -112,6 +112,14 @@ HUB_EVAL_THREADS = env_int("HUB_EVAL_THREADS", os.cpu_count() or 1, minimum=1)
 # torch threads per worker process (a worker runs HUB_WORKER_CONCURRENCY processes).
 HUB_INFERENCE_THREADS = env_int("HUB_INFERENCE_THREADS", 1, minimum=1)
 
+# Webhook deliveries: seconds a receiver has to answer; attempts per delivery, the n-th
+# retry waiting HUB_WEBHOOK_BACKOFF_MS x 2^(n-1); failed deliveries in a row that disable a
+# webhook (defaults: 10 s, 5 attempts over 2.5 minutes, 10 deliveries).
+HUB_WEBHOOK_TIMEOUT = env_int("HUB_WEBHOOK_TIMEOUT", 10, minimum=1)
+HUB_WEBHOOK_ATTEMPTS = env_int("HUB_WEBHOOK_ATTEMPTS", 5, minimum=1)
+HUB_WEBHOOK_BACKOFF_MS = env_int("HUB_WEBHOOK_BACKOFF_MS", 10_000)
+HUB_WEBHOOK_DISABLE_AFTER = env_int("HUB_WEBHOOK_DISABLE_AFTER", 10, minimum=1)
+
 # LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
 # under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance
 # role) applies. Clients fetch and upload through presigned URLs of
@@ -177,6 +185,7 @@ INSTALLED_APPS = [
     "evaluation",
     "xetstore",
     "repocollections",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

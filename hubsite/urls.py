@@ -25,6 +25,7 @@ urlpatterns = [
     # Pages come last: their patterns (/<owner>/<name>/...) would shadow the routes above.
     path("", include("inference.urls")),
     path("", include("evaluation.urls")),
+    path("", include("webhooks.urls")),
     path("", include("repocollections.urls")),
     path("", include("registry.web.urls")),
 ]

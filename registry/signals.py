@@ -1,8 +1,27 @@
 """What the core tells the apps built on it. The core never imports an app: evaluation,
 inference and the rest connect their listeners here in their AppConfig.ready()."""
 
+from django.db import transaction
 from django.dispatch import Signal
 
 # Sent with `repo=` once a repo's main branch moved and its row shows the new head (a push
 # sends it after git's client has its answer).
 repo_main_moved = Signal()
+
+# What the Hub sends webhooks for, sent once the change is committed: `repo=` (for "delete",
+# the row as it was: it no longer exists), `action=` ("create" | "update" | "delete" |
+# "move"), `scope=` ("repo" | "repo.content" | "repo.config" | "discussion" |
+# "discussion.comment") and `payload=`, what changed: `updatedRefs` ([{ref, oldSha,
+# newSha}]), `updatedConfig`, `oldName` (a moved repo's former id), `discussion` and `comment`
+# (a Discussion and a DiscussionEvent row).
+repo_event = Signal()
+
+
+def repo_event_send(*, repo, action: str, scope: str, **payload) -> None:
+    """Sends `repo_event` when the current transaction commits (at once outside one), so
+    no listener hears of a change that was rolled back."""
+    transaction.on_commit(
+        lambda: repo_event.send(
+            sender=type(repo), repo=repo, action=action, scope=scope, payload=payload
+        )
+    )

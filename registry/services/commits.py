@@ -8,6 +8,7 @@ from registry.names import validate_path_in_repo
 from registry.permissions import files_readable
 from registry.services.objects import object_stored
 from registry.services.repos import author_of, repo_refresh
+from registry.signals import repo_event_send
 from xetstore.models import XetUpload
 
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
@@ -142,4 +143,10 @@ def commit_create(
             raise errors.Conflict("The branch kept moving while committing; please retry")
     if ref == "refs/heads/main":
         repo_refresh(repo=repo, git=git)
+    repo_event_send(
+        repo=repo,
+        action="update",
+        scope="repo.content",
+        updatedRefs=[{"ref": ref, "oldSha": head, "newSha": sha}],
+    )
     return sha

@@ -9,6 +9,7 @@ from registry.gitstore import ZERO_OID, GitRepo, RefConflict
 from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, User
 from registry.permissions import Action, Actor, allows, require
 from registry.services.repos import author_of, repo_refresh
+from registry.signals import repo_event_send
 
 Status = Discussion.Status
 Kind = DiscussionEvent.Kind
@@ -60,9 +61,19 @@ def discussion_create(
         )
     if pull_request:
         git.update_ref(discussion.git_ref, git.resolve(target_branch), ZERO_OID)
-    if description:
-        _event(discussion, user, Kind.COMMENT, _comment_data(description))
+    opening = (
+        _event(discussion, user, Kind.COMMENT, _comment_data(description)) if description else None
+    )
+    _announce(discussion, "create", "discussion", comment=opening)
     return discussion
+
+
+def _announce(
+    discussion: Discussion, action: str, scope: str, comment: DiscussionEvent | None = None
+) -> None:
+    repo_event_send(
+        repo=discussion.repo, action=action, scope=scope, discussion=discussion, comment=comment
+    )
 
 
 def _comment_data(text: str) -> dict:
@@ -97,7 +108,9 @@ def comment_add(
     require_participant(user, token)
     if not isinstance(text, str) or not text.strip():
         raise errors.BadRequest("A comment cannot be empty")
-    return _event(discussion, user, Kind.COMMENT, _comment_data(text))
+    comment = _event(discussion, user, Kind.COMMENT, _comment_data(text))
+    _announce(discussion, "create", "discussion.comment", comment=comment)
+    return comment
 
 
 def _comment_for_change(
@@ -134,6 +147,7 @@ def comment_edit(
     data.update(raw=text, edited=True, updatedAt=timezone.now().isoformat(),
                 editedBy=user.username)  # fmt: skip
     comment.save(update_fields=["data"])
+    _announce(discussion, "update", "discussion.comment", comment=comment)
     return comment
 
 
@@ -153,6 +167,7 @@ def comment_hide(
         "updatedAt": timezone.now().isoformat(),
     }
     comment.save(update_fields=["data"])
+    _announce(discussion, "update", "discussion.comment", comment=comment)
     return comment
 
 
@@ -174,6 +189,7 @@ def status_change(
         _event(discussion, user, Kind.COMMENT, _comment_data(comment))
     discussion.status = status
     discussion.save(update_fields=["status"])
+    _announce(discussion, "update", "discussion")
     return _event(discussion, user, Kind.STATUS, {"status": status})
 
 
@@ -187,6 +203,7 @@ def title_change(
         raise errors.BadRequest("A title of 1 to 200 characters is required")
     old, discussion.title = discussion.title, title
     discussion.save(update_fields=["title"])
+    _announce(discussion, "update", "discussion")
     return _event(discussion, user, Kind.TITLE, {"from": old, "to": title})
 
 
@@ -233,6 +250,13 @@ def pr_merge(
     _event(discussion, user, Kind.STATUS, {"status": Status.MERGED})
     if discussion.target_branch == "main":
         repo_refresh(repo=discussion.repo, git=git)
+    _announce(discussion, "update", "discussion")
+    repo_event_send(
+        repo=discussion.repo,
+        action="update",
+        scope="repo.content",
+        updatedRefs=[{"ref": target, "oldSha": base, "newSha": sha}],
+    )
     return sha
 
 

@@ -9,6 +9,7 @@ from registry.models import Repo, User
 from registry.names import validate_path_in_repo, validate_ref_name
 from registry.services.lfs import lfs_reachable
 from registry.services.repos import repo_changed, repo_reindex
+from registry.signals import repo_event_send
 
 MAIN = "refs/heads/main"
 
@@ -66,6 +67,18 @@ def push_landed(updates: list[RefUpdate], *, repo: Repo, git: GitRepo) -> None:
 
 
 def push_answered(updates: list[RefUpdate], *, repo: Repo) -> None:
-    """After: the widget examples and leaderboards that follow main catch up."""
+    """After: the widget examples and leaderboards that follow main catch up, and webhooks
+    hear of every ref the push moved (created: no old sha; deleted: no new one)."""
     if any(update.ref == MAIN for update in updates):
         repo_changed(repo=repo)
+    refs = [
+        {"ref": u.ref, "oldSha": _sha(u.old), "newSha": _sha(u.new)}
+        for u in updates
+        if u.old != u.new
+    ]
+    if refs:
+        repo_event_send(repo=repo, action="update", scope="repo.content", updatedRefs=refs)
+
+
+def _sha(oid: str) -> str | None:
+    return None if oid == ZERO_OID else oid

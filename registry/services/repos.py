@@ -7,7 +7,7 @@ from registry.models import Namespace, Repo, RepoRedirect, RepoTag, User
 from registry.names import validate_repo_name
 from registry.permissions import Action, Actor, require
 from registry.selectors import card_at
-from registry.signals import repo_main_moved
+from registry.signals import repo_event_send, repo_main_moved
 
 INITIAL_COMMIT_TITLE = "initial commit"
 
@@ -119,6 +119,7 @@ def repo_create(
         GitRepo.destroy(repo.storage_id)
         raise
     repo_refresh(repo=repo, git=git)
+    repo_event_send(repo=repo, action="create", scope="repo")
     return repo
 
 
@@ -141,6 +142,7 @@ def repo_delete(*, user: User, token, repo: Repo) -> None:
     storage_id = repo.storage_id
     repo.delete()
     GitRepo.destroy(storage_id)
+    repo_event_send(repo=repo, action="delete", scope="repo")
 
 
 def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
@@ -216,6 +218,7 @@ def repo_move(*, user: User, token, repo: Repo, to_repo: str) -> Repo:
         raise errors.Conflict(
             f"A {repo.type} repository called {target.name}/{name} already exists"
         ) from None
+    repo_event_send(repo=repo, action="move", scope="repo", oldName=f"{old_namespace}/{old_name}")
     return repo
 
 
@@ -230,4 +233,7 @@ def repo_update_settings(
             raise errors.BadRequest("gated must be 'auto', 'manual' or false")
         repo.gated = gated or ""
     repo.save(update_fields=["private", "gated"])
+    # The Hub's `updatedConfig` names only the keys it supports (`private` here).
+    config = {"private": repo.private} if private is not None else {}
+    repo_event_send(repo=repo, action="update", scope="repo.config", updatedConfig=config)
     return repo

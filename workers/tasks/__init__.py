@@ -2,10 +2,12 @@ from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
 from workers.tasks.lfs import lfs_adopt, uploads_clean
+from workers.tasks.webhooks import deliver_webhook
 
 __all__ = [
     "answer_inference",
     "compute_widget_examples",
+    "deliver_webhook",
     "lfs_adopt",
     "ping",
     "run_evaluation",
