@@ -46,6 +46,7 @@ class RepoCreateView(APIView):
                 organization=body.get("organization"),
                 repo_type=body.get("type") or "model",
                 private=_requested_private(body),
+                space_sdk=body.get("sdk"),
             )
         except RepoExists as exc:
             # create_repo(exist_ok=True) reads `url` from the 409 body.

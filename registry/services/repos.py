@@ -72,6 +72,9 @@ _DATASET_LFS = [
 ]
 
 
+SPACE_SDKS = ("gradio", "docker", "static", "streamlit")
+
+
 def default_gitattributes(repo_type: str) -> bytes:
     """The `.gitattributes` the Hub puts in a new repo: common binary formats go to LFS."""
     patterns = _COMMON_LFS + (_DATASET_LFS if repo_type == Repo.Type.DATASET else [])
@@ -91,21 +94,38 @@ def _namespace_for(*, user: User, organization: str | None) -> Namespace:
 
 
 def repo_create(
-    *, user: User, token, name: str, organization: str | None, repo_type: str, private: bool
+    *,
+    user: User,
+    token,
+    name: str,
+    organization: str | None,
+    repo_type: str,
+    private: bool,
+    space_sdk: str | None = None,
 ) -> Repo:
-    """Creates the repo row and its git repository with an initial commit; all or nothing."""
+    """Creates the repo row and its git repository with an initial commit; all or nothing.
+
+    A Space starts, as on the Hub, with a README.md whose metadata names its SDK.
+    """
     validate_repo_name(name)
     if repo_type not in Repo.Type.values:
         raise errors.BadRequest(f"Invalid repo type '{repo_type}'")
+    if repo_type == Repo.Type.SPACE and (space_sdk or "static") not in SPACE_SDKS:
+        raise errors.BadRequest(f"Invalid space_sdk '{space_sdk}': use one of {SPACE_SDKS}")
     namespace = _namespace_for(user=user, organization=organization)
     require(Actor(user, token), Action.WRITE, namespace=namespace)
     repo = Repo(namespace=namespace, name=name, type=repo_type, private=private)
     git = GitRepo.init(repo.storage_id)
     try:
-        blob = git.write_blob(default_gitattributes(repo_type))
+        changes = [
+            Change("add", ".gitattributes", git.write_blob(default_gitattributes(repo_type)))
+        ]
+        if repo_type == Repo.Type.SPACE:
+            readme = _space_readme(name, space_sdk or "static")
+            changes.append(Change("add", "README.md", git.write_blob(readme)))
         sha = git.write_commit(
             parent=None,
-            changes=[Change("add", ".gitattributes", blob)],
+            changes=changes,
             message=INITIAL_COMMIT_TITLE,
             author=author_of(user),
         )
@@ -121,6 +141,14 @@ def repo_create(
     repo_refresh(repo=repo, git=git)
     repo_event_send(repo=repo, action="create", scope="repo")
     return repo
+
+
+def _space_readme(name: str, sdk: str) -> bytes:
+    return (
+        f"---\ntitle: {name}\nemoji: 🚀\ncolorFrom: blue\ncolorTo: red\nsdk: {sdk}\n"
+        "pinned: false\n---\n\nThe `sdk`, `app_file` and the rest of the metadata above say "
+        "how this Space runs; see the hub's docs.\n"
+    ).encode()
 
 
 def _exists(repo_type: str, namespace: str, name: str) -> errors.Conflict:

@@ -32,7 +32,37 @@ def test_it_creates_a_repo_of_each_type_with_an_initial_commit(
     assert info.id == f"alice/{repo_name}"
     assert re.fullmatch(r"[0-9a-f]{40}", info.sha)
     assert info.private is False
-    assert api.list_repo_files(url.repo_id, repo_type=repo_type) == [".gitattributes"]
+    expected = [".gitattributes", "README.md"] if repo_type == "space" else [".gitattributes"]
+    assert api.list_repo_files(url.repo_id, repo_type=repo_type) == expected
+
+
+def test_a_new_space_starts_with_a_card_naming_its_sdk(hub, alice, repo_name):
+    api = alice.api(hub)
+    repo_id = api.create_repo(f"alice/{repo_name}", repo_type="space", space_sdk="gradio").repo_id
+
+    info = api.space_info(repo_id)
+
+    assert info.sdk == "gradio"
+    assert info.card_data["title"] == repo_name
+
+
+def test_metadata_update_on_a_space_whose_readme_was_deleted_is_refused_by_the_client(
+    hub, alice, repo_name, monkeypatch
+):
+    """The client creates a default card for models and datasets only: a Space's comes from
+    the hub when the Space is created."""
+    from huggingface_hub import constants, metadata_update
+
+    # metadata_update takes no endpoint: it reads the client's configured one.
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    template = hub.url + "/{repo_id}/resolve/{revision}/{filename}"
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", template)
+    api = alice.api(hub)
+    repo_id = api.create_repo(f"alice/{repo_name}", repo_type="space", space_sdk="static").repo_id
+    api.delete_file("README.md", repo_id, repo_type="space")
+
+    with pytest.raises(ValueError, match="Space that doesn't contain a `README.md`"):
+        metadata_update(repo_id, {"tag": "x"}, token=alice.token, repo_type="space")
 
 
 def test_it_creates_a_private_repo(hub, alice, repo_name):
