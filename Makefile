@@ -31,6 +31,7 @@ system-deps:
 	@command -v git >/dev/null || (apt-get update -q && apt-get install -y -q git)
 	@command -v git-lfs >/dev/null || (apt-get update -q && apt-get install -y -q git-lfs)
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+	@command -v bwrap >/dev/null || (apt-get update -q && apt-get install -y -q bubblewrap)
 	@command -v nginx >/dev/null || (apt-get update -q && apt-get install -y -q nginx)
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 

@@ -120,6 +120,15 @@ HUB_WEBHOOK_ATTEMPTS = env_int("HUB_WEBHOOK_ATTEMPTS", 5, minimum=1)
 HUB_WEBHOOK_BACKOFF_MS = env_int("HUB_WEBHOOK_BACKOFF_MS", 10_000)
 HUB_WEBHOOK_DISABLE_AFTER = env_int("HUB_WEBHOOK_DISABLE_AFTER", 10, minimum=1)
 
+# The sandbox every user program runs in (sandbox/runner.py; its memory for Spaces is
+# HUB_SPACES_MEMORY_MB): tasks (threads count) of one sandbox; MiB of its writable tmpfs
+# (/home/user, also the largest file it may write, its log included); CPU seconds per
+# process, 0 for none (a server runs for days); open files per process.
+HUB_SANDBOX_PROCESSES = env_int("HUB_SANDBOX_PROCESSES", 256, minimum=8)
+HUB_SANDBOX_DISK_MB = env_int("HUB_SANDBOX_DISK_MB", 512, minimum=16)
+HUB_SANDBOX_CPU_SECONDS = env_int("HUB_SANDBOX_CPU_SECONDS", 0)
+HUB_SANDBOX_OPEN_FILES = env_int("HUB_SANDBOX_OPEN_FILES", 1024, minimum=64)
+
 # LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
 # under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance
 # role) applies. Clients fetch and upload through presigned URLs of

@@ -1,0 +1,1 @@
+"""The sandbox runner for user code (Spaces, Jobs): bubblewrap, limits, a relay socket."""
