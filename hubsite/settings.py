@@ -120,6 +120,16 @@ HUB_WEBHOOK_ATTEMPTS = env_int("HUB_WEBHOOK_ATTEMPTS", 5, minimum=1)
 HUB_WEBHOOK_BACKOFF_MS = env_int("HUB_WEBHOOK_BACKOFF_MS", 10_000)
 HUB_WEBHOOK_DISABLE_AFTER = env_int("HUB_WEBHOOK_DISABLE_AFTER", 10, minimum=1)
 
+# Spaces' builds and runs (spaces/build.py, spaces/run.py): the shared Gradio environment,
+# requirement layers and pip's wheel cache (several hubs may share one); the package index
+# requirements come from (unset: pip's own configuration); seconds an app has to answer
+# after its start; each app's memory; the Spaces worker's threads (builds and starts at once).
+HUB_SPACES_CACHE_DIR = env_dir("HUB_SPACES_CACHE_DIR", HUB_DATA_DIR / "spaces")
+HUB_SPACES_INDEX_URL = env_url("HUB_SPACES_INDEX_URL", None, schemes={"http", "https", "file"})
+HUB_SPACES_START_TIMEOUT = env_int("HUB_SPACES_START_TIMEOUT", 120, minimum=5)
+HUB_SPACES_MEMORY_MB = env_int("HUB_SPACES_MEMORY_MB", 2048, minimum=256)
+HUB_SPACES_WORKER_THREADS = env_int("HUB_SPACES_WORKER_THREADS", 4, minimum=1)
+
 # The sandbox every user program runs in (sandbox/runner.py; its memory for Spaces is
 # HUB_SPACES_MEMORY_MB): tasks (threads count) of one sandbox; MiB of its writable tmpfs
 # (/home/user, also the largest file it may write, its log included); CPU seconds per

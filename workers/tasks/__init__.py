@@ -2,6 +2,7 @@ from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
 from workers.tasks.lfs import lfs_adopt, uploads_clean
+from workers.tasks.spaces import space_build, space_stop
 from workers.tasks.webhooks import deliver_webhook
 
 __all__ = [
@@ -11,5 +12,7 @@ __all__ = [
     "lfs_adopt",
     "ping",
     "run_evaluation",
+    "space_build",
+    "space_stop",
     "uploads_clean",
 ]

@@ -32,6 +32,7 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
             subprocess.Popen(self._worker_command(), start_new_session=True),
+            subprocess.Popen(self._spaces_worker_command(), start_new_session=True),
         ]
         public = settings.HUB_PUBLIC_URL or f"http://{host}:{port}"
         self.stdout.write(f"Minihub is serving on {public} (data in {settings.HUB_DATA_DIR})")
@@ -91,6 +92,32 @@ class Command(BaseCommand):
             "--loglevel",
             "INFO",
             # One worker per hub: no peers to sync with at start or to gossip with.
+            "--without-mingle",
+            "--without-gossip",
+        ]
+
+    @staticmethod
+    def _spaces_worker_command() -> list[str]:
+        # Spaces' apps are children of the worker process that starts them and live as long
+        # as it does, so the `spaces` queue has a worker of its own with a threads pool: one
+        # process owning every app, never a prefork child recycled under it.
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--queues",
+            "spaces",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(settings.HUB_SPACES_WORKER_THREADS),
+            "--hostname",
+            f"minihub-spaces-{os.getpid()}@%h",
+            "--loglevel",
+            "INFO",
             "--without-mingle",
             "--without-gossip",
         ]
