@@ -63,7 +63,9 @@ def main() -> None:
         api = HfApi(endpoint=hub.url, token=hub.token)
         cold_start(api, "alice/warmup")  # builds the base environment if this machine has none
         starts = [cold_start(api, f"alice/cold-{n}") for n in range(rounds)]
-        socket = hub.manage("shell", "-c", _SOCKET.format(name="cold-0")).stdout.strip()
+        printed = hub.manage("shell", "-c", _SOCKET.format(name="cold-0")).stdout
+        socket = printed.strip().splitlines()[-1]
+        assert Path(socket).is_socket(), f"no socket at {socket!r}"
         path = "/gradio_api/info"
         with (
             httpx.Client(transport=httpx.HTTPTransport(uds=socket)) as direct,
