@@ -120,6 +120,15 @@ HUB_WEBHOOK_ATTEMPTS = env_int("HUB_WEBHOOK_ATTEMPTS", 5, minimum=1)
 HUB_WEBHOOK_BACKOFF_MS = env_int("HUB_WEBHOOK_BACKOFF_MS", 10_000)
 HUB_WEBHOOK_DISABLE_AFTER = env_int("HUB_WEBHOOK_DISABLE_AFTER", 10, minimum=1)
 
+# Spaces' lifecycle: seconds without a request before a running Space sleeps (the Hub's
+# 48 h on cpu-basic; a Space's own sleep time wins); running Spaces per worker, the least
+# recently used sleeping first beyond it; seconds the first request to a sleeping Space
+# waits for it before a 503 with Retry-After; crashes in a row before RUNTIME_ERROR.
+HUB_SPACES_SLEEP_TIME = env_int("HUB_SPACES_SLEEP_TIME", 48 * 3600, minimum=1)
+HUB_SPACES_MAX_RUNNING = env_int("HUB_SPACES_MAX_RUNNING", 4, minimum=1)
+HUB_SPACES_WAKE_TIMEOUT = env_int("HUB_SPACES_WAKE_TIMEOUT", 30, minimum=1)
+HUB_SPACES_MAX_RESTARTS = env_int("HUB_SPACES_MAX_RESTARTS", 3, minimum=1)
+
 # Spaces' builds and runs (spaces/build.py, spaces/run.py): the shared Gradio environment,
 # requirement layers and pip's wheel cache (several hubs may share one); the package index
 # requirements come from (unset: pip's own configuration); seconds an app has to answer
@@ -205,6 +214,7 @@ INSTALLED_APPS = [
     "xetstore",
     "repocollections",
     "webhooks",
+    "spaces",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,9 @@ GIT = rf"^{WEB_REPO}(?:\.git)?"
 LFS = rf"{GIT}/info/lfs/objects"
 
 urlpatterns = [
+    # Spaces first: its /api/spaces/{id}/runtime... routes would reach the registry's
+    # catch-all for /api/spaces/ otherwise.
+    path("", include("spaces.urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

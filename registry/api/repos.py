@@ -8,7 +8,15 @@ from registry import errors
 from registry.api.serializers import repo_info_json
 from registry.cards import InvalidCard, card_metadata_check, card_schema_check
 from registry.permissions import Action, Actor, require
-from registry.request import api_repo, caller, open_git, query_bool, read_token_allowed, repo_url
+from registry.request import (
+    api_repo,
+    base_url,
+    caller,
+    open_git,
+    query_bool,
+    read_token_allowed,
+    repo_url,
+)
 from registry.selectors import card_at, repo_get_visible
 from registry.services.repos import (
     RepoExists,
@@ -17,6 +25,7 @@ from registry.services.repos import (
     repo_move,
     repo_update_settings,
 )
+from registry.signals import repo_info_extras
 from xetstore.services import cas_url
 from xetstore.tokens import cas_token_issue
 
@@ -97,9 +106,9 @@ class RepoInfoView(APIView):
         sha = git.resolve(rev or "main")
         # The row caches main's card: only other revisions read the README again.
         card = repo.card_data if sha == repo.head_sha else card_at(git=git, sha=sha)
-        return Response(
-            repo_info_json(repo, git, sha, card=card, blobs=query_bool(request, "blobs"))
-        )
+        body = repo_info_json(repo, git, sha, card=card, blobs=query_bool(request, "blobs"))
+        body.update(repo_info_extras(repo=repo, base_url=base_url(request)))
+        return Response(body)
 
 
 @read_token_allowed
