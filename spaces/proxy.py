@@ -24,7 +24,7 @@ HOP_BY_HOP = {
 # Never forwarded: the visitor's credentials, what the proxy sets itself, and Origin (the
 # proxy answers CORS for the app: its pages run on an opaque origin, "null").
 _REQUEST_DROP = HOP_BY_HOP | {
-    "authorization", "cookie", "content-length", "host", "origin",
+    "authorization", "x-hf-authorization", "cookie", "content-length", "host", "origin",
     "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
 }  # fmt: skip
 # Headers of the app's answer the hub replaces with its own.

@@ -321,7 +321,9 @@ def space_info_extra(sender, *, repo: Repo, base_url: str, **kwargs) -> dict:
     if repo.type != Repo.Type.SPACE:
         return {}
     return {
-        "host": space_host(repo=repo, base_url=base_url),
+        # With a trailing slash: gradio_client joins its routes onto `host` (urljoin), which
+        # on the Hub is a bare origin and here carries a path.
+        "host": space_host(repo=repo, base_url=base_url) + "/",
         "subdomain": space_subdomain(repo=repo),
         "runtime": space_runtime_json(space_runtime_ensure(repo=repo)),
     }

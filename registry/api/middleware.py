@@ -31,9 +31,16 @@ class RequestIdMiddleware:
         return response
 
 
+# gradio_client sends the token to a Space's app as X-HF-Authorization, which the Space
+# proxy reads (and strips) in place of Authorization.
+_SPACE_APPS_PREFIX = "/spaces-apps/"
+
+
 def _credential(request: HttpRequest) -> str | None:
     """The token from `Bearer <token>` or from HTTP Basic's password (how git sends it)."""
     header = request.headers.get("Authorization", "")
+    if not header and request.path.startswith(_SPACE_APPS_PREFIX):
+        header = request.headers.get("X-HF-Authorization", "")
     scheme, _, value = header.partition(" ")
     scheme = scheme.lower()
     if scheme == "bearer":

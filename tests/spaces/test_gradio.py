@@ -102,7 +102,7 @@ def test_alice_pushes_a_gradio_app_and_gradio_client_calls_it_by_repo_id(hub):
     print(f"alice/demo RUNNING after {time.monotonic() - started:.1f}s")
 
     assert runtime.hardware == "cpu-basic"
-    assert api(hub, "alice").space_info("alice/demo").host == f"{hub.url}/spaces-apps/alice/demo"
+    assert api(hub, "alice").space_info("alice/demo").host == f"{hub.url}/spaces-apps/alice/demo/"
     assert answer(call(hub, "alice/demo", "hello")) == "olleh"
 
 

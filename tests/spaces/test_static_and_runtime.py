@@ -26,19 +26,19 @@ def static_space(hub, owner, name, tmp_path, *, private=False) -> str:
 def test_a_static_space_runs_at_its_host_sandboxed(hub, alice, anonymous, repo_name, tmp_path):
     repo_id = static_space(hub, alice, repo_name, tmp_path)
     info = anonymous.api(hub).space_info(repo_id)
-    assert info.host == f"{hub.url}/spaces-apps/{repo_id}"
+    assert info.host == f"{hub.url}/spaces-apps/{repo_id}/"
     assert info.subdomain == repo_id.replace("/", "-").lower()
     assert info.runtime.stage == "RUNNING"
     assert info.runtime.hardware == "cpu-basic"
-    page = httpx.get(info.host + "/")
+    page = httpx.get(info.host)
     assert page.status_code == 200 and page.content == INDEX
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert page.headers["content-security-policy"] == SANDBOX
     assert "allow-same-origin" not in page.headers["content-security-policy"]
     assert page.headers["access-control-allow-origin"] == "*"
-    script = httpx.get(info.host + "/app.js")
+    script = httpx.get(info.host + "app.js")
     assert script.headers["content-type"].startswith("text/javascript")
-    assert httpx.get(info.host + "/missing.css").status_code == 404
+    assert httpx.get(info.host + "missing.css").status_code == 404
 
 
 def test_a_new_space_without_index_has_no_app_file(hub, alice, repo_name):
@@ -49,9 +49,9 @@ def test_a_new_space_without_index_has_no_app_file(hub, alice, repo_name):
 def test_it_hides_a_private_space_app_from_charlie(hub, alice, charlie, repo_name, tmp_path):
     repo_id = static_space(hub, alice, repo_name, tmp_path, private=True)
     host = alice.api(hub).space_info(repo_id).host
-    assert wire(hub, alice).get(host + "/").content == INDEX
-    assert wire(hub, charlie).get(host + "/").status_code == 404
-    assert httpx.get(host + "/").status_code == 401
+    assert wire(hub, alice).get(host).content == INDEX
+    assert wire(hub, charlie).get(host).status_code == 404
+    assert httpx.get(host).status_code == 401
     with pytest.raises(RepositoryNotFoundError):
         charlie.api(hub).get_space_runtime(repo_id)
 
