@@ -23,6 +23,8 @@ urlpatterns = [
     re_path(rf"{GIT}/info/refs$", git.info_refs),
     re_path(rf"{GIT}/(?P<service>git-upload-pack|git-receive-pack)$", git.rpc),
     re_path(rf"^{WEB_REPO}/resolve/(?P<rest>(?s:.+))$", files.resolve),
+    # A repo id without a namespace (`gpt2` on the Hub) names no repo here.
+    re_path(r"^(?:(?:datasets|spaces)/)?[^/]+/resolve/(?s:.+)$", files.resolve_without_namespace),
     # The Xet CAS; tokens from /api/.../xet-{read,write}-token give clients this prefix.
     path("xet-cas/", include("xetstore.urls")),
     # Pages come last: their patterns (/<owner>/<name>/...) would shadow the routes above.

@@ -27,6 +27,11 @@ class InvalidName(BadRequest):
     code = "InvalidName"
 
 
+class PathOutsideRepo(InvalidName):
+    # The Hub's status for a path that climbs out of its folder (`../x`, `..\\x`).
+    status = 422
+
+
 class InvalidCredentials(HubError):
     # huggingface_hub treats exactly this text as "bad token", not "repo not found".
     status = 401

@@ -39,6 +39,8 @@ class Organization(models.Model):
     namespace = models.OneToOneField(Namespace, on_delete=models.PROTECT, related_name="org")
     fullname = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # New repos of the org are private unless their creator asks for public ones.
+    repos_private_by_default = models.BooleanField(default=False)
 
     @property
     def name(self) -> str:

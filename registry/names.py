@@ -3,7 +3,7 @@ revisions, branch and tag names."""
 
 import re
 
-from registry.errors import InvalidName
+from registry.errors import InvalidName, PathOutsideRepo
 
 NAMESPACE_MAX = 42
 REPO_NAME_MAX = 96
@@ -96,6 +96,9 @@ def validate_path_in_repo(path: str) -> str:
         raise InvalidName("Paths cannot contain NUL or control characters")
     if path.startswith("/"):
         raise InvalidName(f"Path '{path}' must be relative, not absolute")
+    if ".." in re.split(r"[/\\]", path):
+        # Under either separator: Windows reads `..\x` as a way out of the folder too.
+        raise PathOutsideRepo(f"Path '{path}' climbs out of its folder with '..'")
     if "\\" in path:
         raise InvalidName(f"Path '{path}' cannot contain a backslash: use '/' between folders")
     if not _is_utf8(path):

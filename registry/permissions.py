@@ -114,9 +114,7 @@ def denial(
     if action == Action.MANAGE_ACCOUNT:
         return _account_denial(actor, namespace)
     if repo is not None and not Repo.objects.visible_to(actor.user).filter(pk=repo.pk).exists():
-        return errors.RepoNotFound(
-            f"Repository not found: {repo.repo_id}", anonymous=not actor.signed_in
-        )
+        return errors.RepoNotFound("Repository not found", anonymous=not actor.signed_in)
     if action == Action.READ:
         return None
     if action == Action.DOWNLOAD:

@@ -35,7 +35,9 @@ def repo_get_visible(
             raise errors.RepoMoved(old_id=f"{namespace}/{name}", new_id=moved.repo_id)
     if repo is None:
         raise errors.RepoNotFound(
-            f"Repository not found: {namespace}/{name}",
+            # The Hub's exact words: the client prints the server's message only when its own
+            # text ("Repository Not Found for url: ...") does not already contain it.
+            "Repository not found",
             anonymous=not user.is_authenticated,
         )
     return repo

@@ -1,11 +1,12 @@
 from urllib.parse import quote
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry import errors
 from registry.api.serializers import entry_json
 from registry.models import Repo
 from registry.names import validate_path_in_repo
@@ -112,6 +113,11 @@ def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: 
     if file.xet_file is not None:
         headers |= _xet_headers(request, repo, file.sha, file.xet_file.file_hash)
     return file_response(request, file, headers=headers)
+
+
+@require_http_methods(["GET", "HEAD"])
+def resolve_without_namespace(request: HttpRequest) -> HttpResponse:
+    raise errors.RepoNotFound(anonymous=not request.user.is_authenticated)
 
 
 def _xet_headers(request: HttpRequest, repo: Repo, sha: str, file_hash: str) -> dict[str, str]:

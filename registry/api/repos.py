@@ -32,13 +32,16 @@ from xetstore.tokens import cas_token_issue
 _VISIBILITY = {"public": False, "private": True}
 
 
-def _requested_private(body: dict) -> bool:
-    # huggingface_hub 2.x sends `visibility`; older clients send `private`.
+def _requested_private(body: dict) -> bool | None:
+    # huggingface_hub 2.x sends `visibility`; older clients send `private`; neither: the
+    # namespace's default.
     if "visibility" in body and body["visibility"] is not None:
         if body["visibility"] not in _VISIBILITY:
             raise errors.BadRequest("visibility must be 'public' or 'private'")
         return _VISIBILITY[body["visibility"]]
-    return bool(body.get("private", False))
+    if body.get("private") is None:
+        return None
+    return bool(body["private"])
 
 
 class RepoCreateView(APIView):
@@ -125,14 +128,20 @@ class ValidateYamlView(APIView):
         if not isinstance(content, str):
             raise errors.BadRequest("content must be a string")
         try:
-            card_schema_check(card_metadata_check(content))
+            data = card_metadata_check(content)
+            card_schema_check(data)
         except InvalidCard as exc:
             if request.META.get("HTTP_ACCEPT", "").startswith("text/plain"):
                 # RepoCard.validate() asks for text and raises ValueError(response.text):
                 # JSON would escape the quotes of `"license" must be one of`.
                 return _plain_invalid(exc)
             raise
-        return Response({"errors": [], "warnings": []})
+        # The Hub's warning, which create_commit shows as "Warnings while validating metadata".
+        warnings = [] if data else [{"message": EMPTY_METADATA_WARNING, "type": "warning"}]
+        return Response({"errors": [], "warnings": warnings})
+
+
+EMPTY_METADATA_WARNING = "empty or missing yaml metadata in repo card"
 
 
 def _plain_invalid(exc: InvalidCard) -> HttpResponse:

@@ -43,10 +43,18 @@ def user_create(
 
 
 @transaction.atomic
-def org_create(*, name: str, fullname: str = "", creator: User | None = None) -> Organization:
+def org_create(
+    *,
+    name: str,
+    fullname: str = "",
+    creator: User | None = None,
+    repos_private_by_default: bool = False,
+) -> Organization:
     """Creates an organization; its creator, if any, becomes an admin member."""
     namespace = _namespace_create(name=name, kind=Namespace.Kind.ORG)
-    org = Organization.objects.create(namespace=namespace, fullname=fullname)
+    org = Organization.objects.create(
+        namespace=namespace, fullname=fullname, repos_private_by_default=repos_private_by_default
+    )
     if creator is not None:
         Membership.objects.create(org=org, user=creator, role=Role.ADMIN)
     return org
@@ -94,3 +102,8 @@ def member_remove(*, org: Organization, username: str) -> None:
         if target.role == Role.ADMIN and len(admins) == 1:
             raise BadRequest("An organization keeps at least one admin")
         target.delete()
+
+
+def org_visibility_set(*, org: Organization, repos_private_by_default: bool) -> None:
+    """Whether the org's new repos start private when their creator does not say."""
+    Organization.objects.filter(pk=org.pk).update(repos_private_by_default=repos_private_by_default)

@@ -80,8 +80,9 @@ def tag_create(
 ) -> str:
     """Tags the commit `revision` resolves to (a branch, a PR ref, a full or short sha)."""
     require(Actor(user, token), Action.WRITE, repo=repo)
-    ref = f"refs/tags/{validate_ref_name(tag, kind='tag')}"
+    # The revision first, as the Hub: a tag on a missing revision is a 404 whatever its name.
     commit = git.resolve(validate_revision(revision))
+    ref = f"refs/tags/{validate_ref_name(tag, kind='tag')}"
     message = _tag_message(message)
     target = commit
     if message:

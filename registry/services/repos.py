@@ -3,7 +3,7 @@ from django.db import IntegrityError, transaction
 from registry import errors
 from registry.cards import search_tags
 from registry.gitstore import Change, GitRepo
-from registry.models import Namespace, Repo, RepoRedirect, RepoTag, User
+from registry.models import Namespace, Organization, Repo, RepoRedirect, RepoTag, User
 from registry.names import validate_repo_name
 from registry.permissions import Action, Actor, require
 from registry.selectors import card_at
@@ -100,7 +100,7 @@ def repo_create(
     name: str,
     organization: str | None,
     repo_type: str,
-    private: bool,
+    private: bool | None,
     space_sdk: str | None = None,
 ) -> Repo:
     """Creates the repo row and its git repository with an initial commit; all or nothing.
@@ -114,6 +114,9 @@ def repo_create(
         raise errors.BadRequest(f"Invalid space_sdk '{space_sdk}': use one of {SPACE_SDKS}")
     namespace = _namespace_for(user=user, organization=organization)
     require(Actor(user, token), Action.WRITE, namespace=namespace)
+    if private is None:  # the creator did not say: the organization's default
+        org = Organization.objects.filter(namespace=namespace).first()
+        private = bool(org and org.repos_private_by_default)
     repo = Repo(namespace=namespace, name=name, type=repo_type, private=private)
     git = GitRepo.init(repo.storage_id)
     try:

@@ -68,7 +68,8 @@ call_command("createtoken", c.USER, name="ci", role="write", value=c.TOKEN)
 call_command("createuser", c.OTHER_USER, password=c.PASS, fullname="DV User")
 call_command("createtoken", c.OTHER_USER, name="ci", role="write", value=c.OTHER_TOKEN)
 call_command("createuser", c.ENTERPRISE_USER, password=c.PASS, fullname="Enterprise Admin")
-call_command("createorg", c.ENTERPRISE_ORG, member=[c.ENTERPRISE_USER + ":admin"])
+call_command("createorg", c.ENTERPRISE_ORG, member=[c.ENTERPRISE_USER + ":admin"],
+             private_by_default=True)
 call_command("createtoken", c.ENTERPRISE_USER, name="ci", role="write", value=c.ENTERPRISE_TOKEN)
 """
 

@@ -119,3 +119,15 @@ def test_validate_yaml_answers_json_200_for_a_good_card_whatever_accept_says(cli
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json() == {"errors": [], "warnings": []}
+
+
+def test_a_card_without_metadata_is_valid_with_the_hubs_warning(hub, alice, repo_name):
+    """create_commit shows the warning and commits: the client's own suite checks it."""
+    repo_id = make_repo(hub, alice, repo_name)
+
+    with pytest.warns(UserWarning, match="empty or missing yaml metadata in repo card"):
+        alice.api(hub).upload_file(
+            path_or_fileobj=b"A card without metadata\n", path_in_repo="README.md", repo_id=repo_id
+        )
+
+    assert "README.md" in alice.api(hub).list_repo_files(repo_id)

@@ -52,6 +52,16 @@ def test_a_commit_to_a_missing_repo_gets_the_clients_exact_message(hub, alice):
         f"404 Client Error. (Request ID: {request_id})\n\nRepository Not Found for url: "
         f"{hub.url}/api/models/alice/repo_that_do_not_exist/preupload/main.\nPlease make sure"
     )
+    # The server's words add nothing the client's own text does not already say.
+    assert str(missing.value).endswith("Please use `create_repo` if it's not the case.")
+
+
+def test_a_file_of_a_namespace_less_repo_is_repository_not_found(hub, alice):
+    response = wire(hub, alice).head("/repo-that-does-not-exist/resolve/main/file.txt")
+
+    assert (response.status_code, response.headers["X-Error-Code"]) == (404, "RepoNotFound")
+    # file_exists answers False for a missing repo, and raises on any other error.
+    assert not alice.api(hub).file_exists("repo-that-does-not-exist", "file.txt")
 
 
 @pytest.mark.parametrize("path", ["./x.txt", "a/../y.txt", "../y.txt", "a/./b.txt"])
@@ -61,7 +71,8 @@ def test_relative_paths_are_refused(hub, alice, repo_name, path):
     body = ndjson(commit_header(), file_line(path, b"data"))
     response = post_commit(wire(hub, alice), repo_id, body)
 
-    assert response.status_code == 400
+    # The Hub's 422 for a path that climbs out with '..', a 400 for the others.
+    assert response.status_code == (422 if ".." in path else 400)
     assert alice.api(hub).list_repo_files(repo_id) == [".gitattributes"]
 
 
@@ -70,6 +81,9 @@ def test_a_tag_on_a_missing_revision_is_revision_not_found(hub, alice, repo_name
 
     with pytest.raises(RevisionNotFoundError):
         alice.api(hub).create_tag(repo_id, tag="v1", revision="foobar")
+    # The revision is looked up before the tag's name is judged, as on the Hub.
+    with pytest.raises(RevisionNotFoundError):
+        alice.api(hub).create_tag(repo_id, tag="invalid tag", revision="foobar")
     with pytest.raises(RevisionNotFoundError):
         alice.api(hub).list_repo_commits(repo_id, revision="missing_revision")
 

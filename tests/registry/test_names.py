@@ -1,6 +1,6 @@
 import pytest
 
-from registry.errors import InvalidName
+from registry.errors import InvalidName, PathOutsideRepo
 from registry.names import (
     validate_namespace,
     validate_path_in_repo,
@@ -111,10 +111,17 @@ def test_it_refuses_segments_windows_would_shorten(path):
         validate_path_in_repo(path)
 
 
-@pytest.mark.parametrize("path", ["a\\b.txt", "..\\escape.txt", "C:\\Windows\\x"])
+@pytest.mark.parametrize("path", ["a\\b.txt", "C:\\Windows\\x"])
 def test_it_refuses_backslashes_in_paths(path):
     with pytest.raises(InvalidName, match="backslash"):
         validate_path_in_repo(path)
+
+
+@pytest.mark.parametrize("path", ["..\\escape.txt", "a/..\\..\\b.txt", "../b.txt"])
+def test_a_path_climbing_out_under_either_separator_is_the_hubs_422(path):
+    with pytest.raises(PathOutsideRepo) as refused:
+        validate_path_in_repo(path)
+    assert refused.value.status == 422
 
 
 def test_it_refuses_a_path_that_is_not_valid_text():

@@ -110,3 +110,30 @@ def test_a_signed_in_user_creates_an_organization(client, charlie):
 
     assert response["Location"] == "/organizations/labs/members"
     assert Membership.objects.get(org__namespace__name="labs").role == "admin"
+
+
+def test_an_org_admin_makes_new_repos_private_by_default(client, alice, bob, acme):
+    from registry.services.repos import repo_create
+
+    client.force_login(alice)
+    client.post("/organizations/acme/members", {"action": "visibility",
+                                                "repos_private_by_default": "on"})  # fmt: skip
+
+    unsaid = repo_create(user=bob, token=None, name="quiet", organization="acme",
+                         repo_type="model", private=None)  # fmt: skip
+    public = repo_create(user=bob, token=None, name="loud", organization="acme",
+                         repo_type="model", private=False)  # fmt: skip
+    mine = repo_create(user=bob, token=None, name="own", organization=None,
+                       repo_type="model", private=None)  # fmt: skip
+    assert (unsaid.private, public.private, mine.private) == (True, False, False)
+
+
+def test_a_member_who_is_not_admin_cannot_change_the_orgs_default(client, bob, acme):
+    client.force_login(bob)
+
+    private = {"action": "visibility", "repos_private_by_default": "on"}
+    response = client.post("/organizations/acme/members", private)
+
+    assert response.status_code == 403
+    acme.refresh_from_db()
+    assert acme.repos_private_by_default is False

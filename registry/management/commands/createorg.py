@@ -12,11 +12,18 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--fullname", default="")
         parser.add_argument("--member", action="append", default=[], metavar="USER[:ROLE]")
+        parser.add_argument(
+            "--private-by-default", action="store_true", help="new repos start private"
+        )
 
     def handle(self, *args, name: str, fullname: str, member: list[str], **options) -> None:
         try:
             with transaction.atomic():
-                org = org_create(name=name, fullname=fullname)
+                org = org_create(
+                    name=name,
+                    fullname=fullname,
+                    repos_private_by_default=options["private_by_default"],
+                )
                 for entry in member:
                     username, _, role = entry.partition(":")
                     membership_set(org=org, user=user_get(name=username), role=role or "read")

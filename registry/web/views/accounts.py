@@ -18,6 +18,7 @@ from registry.services.accounts import (
     member_remove,
     membership_set,
     org_create,
+    org_visibility_set,
     user_create,
     user_get,
 )
@@ -157,7 +158,10 @@ def org_members(request: HttpRequest, org_name: str) -> HttpResponse:
 
 def _member_change(request: HttpRequest, org, form: MemberForm) -> bool:
     try:
-        if request.POST.get("action") == "remove":
+        if request.POST.get("action") == "visibility":
+            private = request.POST.get("repos_private_by_default") == "on"
+            org_visibility_set(org=org, repos_private_by_default=private)
+        elif request.POST.get("action") == "remove":
             member_remove(org=org, username=request.POST.get("username", ""))
         elif form.is_valid():
             user = user_get(name=form.cleaned_data["username"])
