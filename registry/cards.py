@@ -30,10 +30,14 @@ class InvalidCard(BadRequest):
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
-    """(YAML text or None, Markdown body) of a card."""
-    if not text.startswith("---"):
+    """(YAML text or None, Markdown body) of a card.
+
+    Blank space before the opening `---` is allowed, as the Hub and the client's own
+    parser (`\\s*---`) allow it: such a card's metadata is read and validated too.
+    """
+    if not text.lstrip().startswith("---"):
         return None, text
-    lines = text.splitlines(keepends=True)
+    lines = text.lstrip().splitlines(keepends=True)
     if lines[0].strip() != "---":
         return None, text
     for index in range(1, len(lines)):

@@ -134,3 +134,11 @@ def test_the_evaluation_write_back_refuses_a_billion_laughs_card():
 
     with pytest.raises(InvalidCard, match="expands to more than"):
         card_with_result(billion_laughs(), model_name="m", entry=entry)
+
+
+def test_metadata_after_blank_lines_is_read_and_checked():
+    from registry.cards import InvalidCard, card_metadata_check, card_schema_check
+
+    assert card_metadata_check("\n---\nlicense: mit\n---\n# Card\n") == {"license": "mit"}
+    with pytest.raises(InvalidCard, match="model-index"):
+        card_schema_check(card_metadata_check("\n---\nmodel-index: foo\n---\n"))
