@@ -5,6 +5,7 @@ Every hub of the session shares one environment cache (HUB_SPACES_CACHE_DIR): th
 Gradio venv is built by the first Space of the first run and reused after that.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from huggingface_hub import HfApi
 
@@ -164,3 +166,91 @@ def wait_stage_any(hub: LiveHub, repo_id: str, stages: set[str], *, timeout: flo
             return runtime
         time.sleep(0.5)
     pytest.fail(f"{repo_id} did not reach {stages} in {timeout}s (last: {runtime.stage})")
+
+
+# -- a hostile Space ----------------------------------------------------------------------
+
+# Not a Gradio app: any program that listens on GRADIO_SERVER_PORT is served. It probes at
+# start, then answers every request with its findings as JSON.
+HOSTILE_APP = r"""
+import json, os, socket, subprocess
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+def tcp(host, port):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return "reached"
+    except OSError as exc:
+        return type(exc).__name__
+
+def read(path):
+    try:
+        with open(path, "rb") as handle:
+            handle.read(16)
+        return "reached"
+    except OSError as exc:
+        return type(exc).__name__
+
+def write(path):
+    try:
+        with open(path, "w") as handle:
+            handle.write("x")
+        return "reached"
+    except OSError as exc:
+        return type(exc).__name__
+
+def forks():
+    bomb = "import os\nwhile True:\n  try:\n    os.fork()\n  except OSError:\n    break\n"
+    try:
+        subprocess.run(["python3", "-c", bomb], timeout=10)
+    except Exception as exc:
+        return type(exc).__name__
+    return "bounded"
+
+data = os.environ.get("PROBE_DATA_DIR", "")
+report = {
+    "postgres": tcp("127.0.0.1", 5432),
+    "redis": tcp("127.0.0.1", 6379),
+    "hub": tcp("127.0.0.1", int(os.environ.get("PROBE_HUB_PORT", "0") or 1)),
+    "outside": tcp("1.1.1.1", 53),
+    "secret_key": read(os.path.join(data, "secret_key")),
+    "database": read(os.path.join(data, "minihub.sqlite3")),
+    "shadow": read("/etc/shadow"),
+    "etc": write("/etc/minihub-was-here"),
+    "usr": write("/usr/minihub-was-here"),
+    "fork_bomb": forks(),
+    "env": sorted(k for k in os.environ if k.startswith(("HUB_", "DJANGO", "DATABASE"))),
+}
+body = json.dumps(report).encode()
+
+class Report(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+HTTPServer(("127.0.0.1", int(os.environ["GRADIO_SERVER_PORT"])), Report).serve_forever()
+"""
+
+
+def test_a_hostile_space_reaches_nothing_and_the_hub_keeps_serving(hub):
+    port = hub.url.rsplit(":", 1)[1]
+    alice = api(hub, "alice")
+    push_space(hub, "alice/hostile", {"app.py": HOSTILE_APP})
+    alice.add_space_variable("alice/hostile", "PROBE_DATA_DIR", str(hub.data_dir))
+    alice.add_space_variable("alice/hostile", "PROBE_HUB_PORT", port)
+    alice.restart_space("alice/hostile")
+    wait_stage(hub, "alice/hostile", "RUNNING")
+
+    host = alice.space_info("alice/hostile").host
+    report = json.loads(httpx.get(host, headers={"Authorization": f"Bearer {hub.tokens['alice']}"},
+                                  timeout=60).content)  # fmt: skip
+
+    reached = {probe: result for probe, result in report.items() if result == "reached"}
+    assert reached == {}, report
+    assert report["fork_bomb"] in {"bounded", "TimeoutExpired"}, report
+    assert report["env"] == [], report
+    assert alice.whoami()["name"] == "alice"
+    assert alice.get_space_runtime("alice/hostile").stage == "RUNNING"
