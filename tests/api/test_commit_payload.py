@@ -86,7 +86,7 @@ def test_a_large_file_line_is_stored_without_holding_the_payload_in_memory(git):
         (
             json.dumps(HEADER).encode()
             + b'\n{"key": "file", "value": {"path": "../x", "content": ""}}\n',
-            "segment",
+            "climbs out of its folder",
         ),  # fmt: skip
     ],
 )

@@ -44,7 +44,9 @@ def test_a_change_to_the_weights_recomputes_but_a_docs_change_does_not(
         tiny.text_classifier(repo.folder, card=CARD, seed=3)
         commit_folder(alice, repo, repo.folder)
 
-    assert len(queued) == 1
+    # Other listeners (webhooks) queue their own work after each commit too.
+    widgets = [c for c in queued if "widget_examples_enqueue" in c.__qualname__]
+    assert len(widgets) == 1
     assert set(WidgetExample.objects.filter(repo=repo).values_list("sha", flat=True)) == {
         repo.head_sha
     }
