@@ -46,9 +46,13 @@ lint: $(TEST_STAMP)
 # so the two passes run side by side (each prints its report when it ends). The
 # benchmarks' smoke tests run once, each in one pass: they check the scripts, not the
 # database; those whose benchmark is meant for PostgreSQL + Redis run in that pass.
-PRODUCTION_SMOKES := tests/bench/test_inference_bench_smoke.py \
-	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py
-EMBEDDED_SMOKES := $(filter-out $(PRODUCTION_SMOKES),$(wildcard tests/bench/test_*.py))
+# Two long end-to-end runs also run once, to keep CI's time: the client's own test suite
+# against PostgreSQL + Redis, Gradio Spaces (built and run by the embedded hub's worker).
+PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
+	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
+	tests/clientsuite
+EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.py)) \
+	tests/spaces/test_gradio.py
 
 test: $(TEST_STAMP) system-deps lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-production
@@ -56,10 +60,10 @@ test: $(TEST_STAMP) system-deps lint
 .PHONY: test-embedded test-production
 test-embedded: $(TEST_STAMP) system-deps
 	HUB_DATA_DIR=$(CURDIR)/.test-data/embedded HUB_DATABASE_URL= HUB_BROKER_URL= \
-		$(PY) -m pytest $(addprefix --ignore=,$(PRODUCTION_SMOKES)) $(PYTEST_ARGS)
+		$(PY) -m pytest $(addprefix --ignore=,$(PRODUCTION_ONLY)) $(PYTEST_ARGS)
 
 test-production: $(TEST_STAMP) system-deps
 	HUB_DATA_DIR=$(CURDIR)/.test-data/production \
 		HUB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/minihub \
 		HUB_BROKER_URL=redis://127.0.0.1:6379/0 \
-		$(PY) -m pytest $(addprefix --ignore=,$(EMBEDDED_SMOKES)) $(PYTEST_ARGS)
+		$(PY) -m pytest $(addprefix --ignore=,$(EMBEDDED_ONLY)) $(PYTEST_ARGS)
