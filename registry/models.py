@@ -91,19 +91,26 @@ class AccessToken(models.Model):
         return f"{self.name} (…{self.last_four})"
 
 
+def visible_in_namespaces(queryset: models.QuerySet, user) -> models.QuerySet:
+    """The one rule for who sees a namespace's things (repos, collections): public ones, or
+    private ones to the namespace's user, its organization's members, and admins. Rows need
+    a `private` flag and a `namespace`."""
+    if not getattr(user, "is_authenticated", False):
+        return queryset.filter(private=False)
+    if user.is_superuser:
+        return queryset
+    member_of = Membership.objects.filter(user=user).values("org__namespace_id")
+    return queryset.filter(
+        models.Q(private=False)
+        | models.Q(namespace_id=user.namespace_id)
+        | models.Q(namespace_id__in=member_of)
+    )
+
+
 class RepoQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RepoQuerySet":
-        """The one rule for who sees a repo: public, or private to its owner, members and admins."""
-        if not getattr(user, "is_authenticated", False):
-            return self.filter(private=False)
-        if user.is_superuser:
-            return self
-        member_of = Membership.objects.filter(user=user).values("org__namespace_id")
-        return self.filter(
-            models.Q(private=False)
-            | models.Q(namespace_id=user.namespace_id)
-            | models.Q(namespace_id__in=member_of)
-        )
+        """Who sees a repo: `visible_in_namespaces`."""
+        return visible_in_namespaces(self, user)
 
 
 class Repo(models.Model):

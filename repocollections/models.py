@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from registry.models import Membership, Namespace, Repo
+from registry.models import Namespace, Repo, visible_in_namespaces
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 150  # the client's documented limits
@@ -29,18 +29,8 @@ class Theme(models.TextChoices):
 
 class CollectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CollectionQuerySet":
-        """The repo rule (`RepoQuerySet.visible_to`) for collections: public, or private to
-        the namespace's user, its organization's members, and admins."""
-        if not getattr(user, "is_authenticated", False):
-            return self.filter(private=False)
-        if user.is_superuser:
-            return self
-        member_of = Membership.objects.filter(user=user).values("org__namespace_id")
-        return self.filter(
-            models.Q(private=False)
-            | models.Q(namespace_id=user.namespace_id)
-            | models.Q(namespace_id__in=member_of)
-        )
+        """Who sees a collection: the repos' rule, `visible_in_namespaces`."""
+        return visible_in_namespaces(self, user)
 
 
 class Collection(models.Model):

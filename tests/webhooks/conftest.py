@@ -6,7 +6,15 @@ import json
 import httpx2 as httpx
 import pytest
 
-from tests.contract.conftest import _PERSONAS, Persona
+# The personas of the contract tests, on this module's own hub (fixtures resolve `hub` here).
+from tests.contract.conftest import (  # noqa: F401
+    _PERSONAS,
+    Persona,
+    alice,
+    anonymous,
+    bob,
+    charlie,
+)
 from tests.live import LiveHub, wait_until
 from tests.webhooks.receiver import Receiver
 
@@ -27,30 +35,6 @@ def hub(tmp_path_factory):
     live.tokens = json.loads(live.manage("shell", "-c", _PERSONAS).stdout.strip().splitlines()[-1])
     yield live
     live.close()
-
-
-def _persona(hub: LiveHub, name: str) -> Persona:
-    return Persona(name, hub.tokens[name]["write"], hub.tokens[name]["read"])
-
-
-@pytest.fixture(scope="session")
-def alice(hub) -> Persona:
-    return _persona(hub, "alice")
-
-
-@pytest.fixture(scope="session")
-def bob(hub) -> Persona:
-    return _persona(hub, "bob")
-
-
-@pytest.fixture(scope="session")
-def charlie(hub) -> Persona:
-    return _persona(hub, "charlie")
-
-
-@pytest.fixture(scope="session")
-def anonymous() -> Persona:
-    return Persona("anonymous", False, False)
 
 
 @pytest.fixture
