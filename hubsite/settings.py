@@ -198,6 +198,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "minihub_cache",
+            # Django's default (300 entries, then a third culled) would drop live rate-limit
+            # counters once many callers share a window, and let them start again at 0.
+            # Expired entries still go on every cull.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 
