@@ -128,6 +128,10 @@ HUB_SPACES_SLEEP_TIME = env_int("HUB_SPACES_SLEEP_TIME", 48 * 3600, minimum=1)
 HUB_SPACES_MAX_RUNNING = env_int("HUB_SPACES_MAX_RUNNING", 4, minimum=1)
 HUB_SPACES_WAKE_TIMEOUT = env_int("HUB_SPACES_WAKE_TIMEOUT", 30, minimum=1)
 HUB_SPACES_MAX_RESTARTS = env_int("HUB_SPACES_MAX_RESTARTS", 3, minimum=1)
+# Seconds a web process relays a caller's requests to a running Space's app without asking
+# again whether they may (spaces/routes.py): revoking access takes effect within it; 0: ask
+# on every request.
+HUB_SPACES_ROUTE_TTL = env_int("HUB_SPACES_ROUTE_TTL", 5)
 
 # Spaces' builds and runs (spaces/build.py, spaces/run.py): the shared Gradio environment,
 # requirement layers and pip's wheel cache (several hubs may share one); the package index
