@@ -86,6 +86,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_keys(name: str) -> list[str]:
+    """A comma-separated list of secret keys, each at least 32 characters (none: empty)."""
+    keys = env_list(name, [])
+    for number, key in enumerate(keys, 1):
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"{name}: key {number} must be at least 32 characters")
+    return keys
+
+
 def secret_key(name: str, *, debug: bool, data_dir: Path) -> str:
     """The signing secret: from the environment, else one generated for this data directory.
 

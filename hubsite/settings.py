@@ -12,6 +12,7 @@ from hubsite.env import (
     env_choice,
     env_dir,
     env_int,
+    env_keys,
     env_list,
     env_str,
     env_url,
@@ -23,6 +24,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("HUB_DEBUG", False)
 HUB_DATA_DIR = env_dir("HUB_DATA_DIR", BASE_DIR / "data")
 SECRET_KEY = secret_key("HUB_SECRET_KEY", debug=DEBUG, data_dir=HUB_DATA_DIR)
+# Keys that seal secrets at rest (registry/sealing.py): the first seals, every one opens, so
+# a new key goes first and the old one stays until `manage.py resealsecrets` has run.
+# Unset: SECRET_KEY is the one key.
+HUB_SECRETS_KEYS = env_keys("HUB_SECRETS_KEYS")
 
 # The base URL clients see; when unset, each response derives it from the request.
 HUB_PUBLIC_URL = env_url("HUB_PUBLIC_URL", None, schemes={"http", "https"})

@@ -18,7 +18,8 @@ from registry.models import Repo
 from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_at
 from registry.request import open_git
-from spaces.models import SpaceRuntime
+from registry.sealing import seal
+from spaces.models import SpaceRuntime, SpaceSecret
 from spaces.selectors import (
     HARDWARE,
     space_host,
@@ -175,11 +176,11 @@ def setting_check(key: object, value: object, description: object) -> None:
 def space_setting_set(
     *, actor: Actor, repo: Repo, model: type, key: object, value: object, description: object
 ) -> None:
-    """add_space_secret / add_space_variable: creates or replaces `key`. The app sees the
-    change from its next start (restart the Space to apply it now)."""
+    """add_space_secret / add_space_variable: creates or replaces `key` (a secret sealed).
+    The app sees the change from its next start (restart the Space to apply it now)."""
     require(actor, Action.WRITE, repo=repo)
     setting_check(key, value, description)
-    defaults = {"value": value}
+    defaults = {"value": seal(value) if model is SpaceSecret else value}
     if description is not None:
         defaults["description"] = description
     try:
