@@ -1,6 +1,8 @@
 """Typed readers for environment variables: each names the variable when its value is bad."""
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -108,9 +110,6 @@ def secret_key(name: str, *, debug: bool, data_dir: Path) -> str:
         return value
     key_file = data_dir / "secret_key"
     if not key_file.exists():
-        import secrets
-        import tempfile
-
         # Written aside and linked into place: concurrent first starts agree on one key.
         fd, tmp = tempfile.mkstemp(dir=data_dir)
         with os.fdopen(fd, "w") as handle:
