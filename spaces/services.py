@@ -268,10 +268,11 @@ def space_capacity_make_room(*, worker: str) -> list[int]:
 def space_started(*, repo_pk: int, sha: str, socket: str, worker: str, pid: int) -> bool:
     """The run task's app answers on `socket`: RUNNING, unless main moved, or the Space was
     paused or put to sleep meanwhile (False: the task stops what it started)."""
+    now = timezone.now()
     return bool(
         SpaceRuntime.objects.filter(pk=repo_pk, stage=Stage.BUILDING, sha=sha).update(
             stage=Stage.RUNNING, socket=socket, worker=worker, pid=pid, error="",
-            last_request_at=timezone.now(),
+            last_request_at=now, updated_at=now,  # update() skips auto_now; space_crashed reads it
         )
     )  # fmt: skip
 
@@ -295,7 +296,9 @@ def space_crashed(*, repo_pk: int, sha: str) -> str:
         runtime = SpaceRuntime.objects.select_for_update().get(pk=repo_pk)
         if runtime.sha != sha or runtime.stage in {Stage.PAUSED, Stage.SLEEPING}:
             return runtime.stage
-        recent = now - runtime.updated_at < _CRASH_WINDOW
+        # Still BUILDING: the app never answered (the run task waited its start timeout,
+        # which may be longer than the window). RUNNING: since when (space_started).
+        recent = runtime.stage == Stage.BUILDING or now - runtime.updated_at < _CRASH_WINDOW
         runtime.restarts = runtime.restarts + 1 if recent else 1
         runtime.error = space_log_tail(repo=repo, kind="run")
         runtime.socket, runtime.pid = "", None
