@@ -18,7 +18,7 @@ from registry.models import Repo
 from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_at
 from registry.request import open_git
-from spaces.models import SpaceRuntime
+from spaces.models import SpaceRuntime, SpaceSecret
 from spaces.selectors import (
     HARDWARE,
     space_host,
@@ -38,6 +38,7 @@ _SEEN_EVERY = timedelta(seconds=10)
 _SWEEP_EVERY_SECONDS = 30
 # A crash this soon after a start counts towards the crash loop; later, the count restarts.
 _CRASH_WINDOW = timedelta(minutes=2)
+_DESCRIPTION_MAX = SpaceSecret._meta.get_field("description").max_length
 
 
 def space_runtime_ensure(*, repo: Repo) -> SpaceRuntime:
@@ -170,6 +171,9 @@ def setting_check(key: object, value: object, description: object) -> None:
         raise errors.BadRequest("The value must be a string")
     if description is not None and not isinstance(description, str):
         raise errors.BadRequest("The description must be a string")
+    # The column's bound (PostgreSQL would refuse the row with a 500; SQLite would keep it).
+    if description is not None and len(description) > _DESCRIPTION_MAX:
+        raise errors.BadRequest(f"The description must be at most {_DESCRIPTION_MAX} characters")
 
 
 def space_setting_set(
