@@ -122,3 +122,20 @@ def test_duplicate_copies_files_and_variables_not_secrets(hub, alice, bob, repo_
     assert bob_api.get_space_variables(copy)["GREETING"].value == "hi"
     assert set(bob_api.get_space_secrets(copy)) == {"OWN"}
     assert bob_api.get_space_runtime(copy).stage == "RUNNING"
+
+
+def test_fetch_space_logs_reads_the_run_log_with_secrets_masked(
+    hub, alice, charlie, repo_name, tmp_path
+):
+    repo_id = static_space(hub, alice, repo_name, tmp_path, private=True)
+    api = alice.api(hub)
+    api.add_space_secret(repo_id, "API_KEY", "s3cr3t-value-42")
+    storage_id = wire(hub, alice).get(f"/api/spaces/{repo_id}").json()["_id"]
+    # Where the run task writes the app's output (spaces.selectors.space_log_path).
+    log = hub.data_dir / "spaces" / storage_id / "run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("* Running on local URL\nusing key s3cr3t-value-42\n")
+
+    assert list(api.fetch_space_logs(repo_id)) == ["* Running on local URL\n", "using key ***\n"]
+    with pytest.raises(RepositoryNotFoundError):
+        list(charlie.api(hub).fetch_space_logs(repo_id))
