@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from registry.models import User
+from registry.sealing import seal
 from spaces.models import SpaceRuntime, SpaceSecret
 from spaces.selectors import space_log_path
 from spaces.services import (
@@ -182,7 +183,7 @@ def test_a_crash_loop_backs_off_2_4_8_s_then_is_a_runtime_error_with_the_run_log
 ):
     settings.HUB_SPACES_MAX_RESTARTS = 4
     runtime = make_running(alice, "crashy")
-    SpaceSecret.objects.create(repo_id=runtime.pk, key="API_KEY", value="s3cr3t-42")
+    SpaceSecret.objects.create(repo_id=runtime.pk, key="API_KEY", value=seal("s3cr3t-42"))
     log = space_log_path(repo=runtime.repo, kind="run")
     log.parent.mkdir(parents=True)
     log.write_text("loading the model with s3cr3t-42\nValueError: no model file here\n")

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from registry.models import User
+from registry.sealing import seal
 from spaces.models import SpaceSecret
 from spaces.selectors import space_log_path
 from tests.conftest import make_token, make_user
@@ -57,7 +58,7 @@ def events(answer, count: int) -> list[dict]:
 
 def test_the_owner_reads_the_run_log_as_events_with_secrets_masked(alice):
     space = make_space(alice, "demo")
-    SpaceSecret.objects.create(repo=space, key="API_KEY", value="s3cr3t-42")
+    SpaceSecret.objects.create(repo=space, key="API_KEY", value=seal("s3cr3t-42"))
     write_log(space, "run", "Running on local URL\nmy key is s3cr3t-42, shh\n")
 
     answer = bearer(make_token(alice)).get("/api/spaces/alice/demo/logs/run")

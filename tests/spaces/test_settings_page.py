@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from registry.models import User
+from registry.sealing import unseal
 from spaces.models import SpaceRuntime, SpaceSecret, SpaceVariable
 from tests.conftest import make_token, make_user
 from tests.spaces.factories import make_space
@@ -63,7 +64,7 @@ def test_the_owner_adds_a_secret_whose_value_the_page_never_shows(space, owner):
     assert "API_KEY" in html and "the model&#x27;s key" in html
     assert "s3cr3t-value-42" not in html
     assert "s3cr3t-value-42" not in owner.get(SETTINGS).content.decode()
-    assert SpaceSecret.objects.get(repo=space, key="API_KEY").value == "s3cr3t-value-42"
+    assert unseal(SpaceSecret.objects.get(repo=space, key="API_KEY").value) == "s3cr3t-value-42"
 
 
 def test_the_owner_deletes_a_secret(space, owner):
