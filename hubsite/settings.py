@@ -33,7 +33,9 @@ HUB_SECRETS_KEYS = env_keys("HUB_SECRETS_KEYS")
 HUB_PUBLIC_URL = env_url("HUB_PUBLIC_URL", None, schemes={"http", "https"})
 ALLOWED_HOSTS = env_list("HUB_ALLOWED_HOSTS", ["*"])
 if HUB_PUBLIC_URL and ALLOWED_HOSTS == ["*"]:
-    ALLOWED_HOSTS = [urlsplit(HUB_PUBLIC_URL).hostname, "127.0.0.1", "localhost"]
+    # `datasets` asks datasets-server.<host> for the viewer's /parquet and /info.
+    _public_host = urlsplit(HUB_PUBLIC_URL).hostname
+    ALLOWED_HOSTS = [_public_host, f"datasets-server.{_public_host}", "127.0.0.1", "localhost"]
 USE_X_FORWARDED_HOST = env_bool("HUB_BEHIND_PROXY", False)
 # Reverse proxies in front of the hub that append to X-Forwarded-For; the client address
 # (rate limits, login throttling, download counts, logs) is the entry this many from the
@@ -148,6 +150,11 @@ HUB_SPACES_START_TIMEOUT = env_int("HUB_SPACES_START_TIMEOUT", 120, minimum=5)
 HUB_SPACES_MEMORY_MB = env_int("HUB_SPACES_MEMORY_MB", 2048, minimum=256)
 HUB_SPACES_WORKER_THREADS = env_int("HUB_SPACES_WORKER_THREADS", 4, minimum=1)
 
+# The dataset viewer (viewer/): the size of one Parquet shard on refs/convert/parquet (in
+# memory, before compression), and the most data files one split may have.
+HUB_VIEWER_SHARD_BYTES = env_int("HUB_VIEWER_SHARD_BYTES", 256 * 1024 * 1024, minimum=1)
+HUB_VIEWER_MAX_FILES = env_int("HUB_VIEWER_MAX_FILES", 10_000, minimum=1)
+
 # The sandbox every user program runs in (sandbox/runner.py; its memory for Spaces is
 # HUB_SPACES_MEMORY_MB): tasks (threads count) of one sandbox; MiB of its writable tmpfs
 # (/home/user, also the largest file it may write, its log included); CPU seconds per
@@ -228,6 +235,7 @@ INSTALLED_APPS = [
     "repocollections",
     "webhooks",
     "spaces",
+    "viewer",
 ]
 
 MIDDLEWARE = [

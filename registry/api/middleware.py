@@ -106,11 +106,16 @@ class HubErrorMiddleware:
         return None
 
 
-class DatasetsServerMiddleware:
-    """`datasets` asks http://datasets-server.<hub host>/info on every load.
+# Where the viewer app's API lives on the main host (viewer/urls.py).
+DATASETS_SERVER_PREFIX = "/api/datasets-server/"
 
-    Where a wildcard DNS name sends that host to the hub, answer at once that there is no
-    such service, so the client moves on instead of waiting out its 100 s timeout.
+
+class DatasetsServerMiddleware:
+    """`datasets` asks http://datasets-server.<hub host>/info and /parquet on every load.
+
+    Where a wildcard DNS name sends that host to the hub, its paths are the dataset viewer's
+    API, which an app serves under DATASETS_SERVER_PREFIX of the main host: the path is
+    rewritten there before the URLs are resolved (the core names a path, not the app).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -118,7 +123,6 @@ class DatasetsServerMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("HTTP_HOST", "").lower().startswith("datasets-server."):
-            return error_response(
-                errors.NotFound("This hub has no dataset viewer service"), request
-            )
+            request.path_info = DATASETS_SERVER_PREFIX + request.path_info.lstrip("/")
+            request.path = request.path_info
         return self.get_response(request)

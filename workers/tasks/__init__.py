@@ -3,6 +3,7 @@ from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
 from workers.tasks.lfs import lfs_adopt, uploads_clean
 from workers.tasks.spaces import space_build, space_stop
+from workers.tasks.viewer import viewer_convert
 from workers.tasks.webhooks import deliver_webhook
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "space_build",
     "space_stop",
     "uploads_clean",
+    "viewer_convert",
 ]
