@@ -502,7 +502,14 @@ def _oid_at(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
         return None
 
 
+# The Hub's alias of its Parquet conversion (`hf://datasets/x@~parquet/...`); `~` cannot be
+# in a ref name, so no branch or tag can take it.
+_ALIASES = {"~parquet": "refs/convert/parquet"}
+
+
 def _candidate_refs(rev: str) -> list[str]:
+    if rev in _ALIASES:
+        return [_ALIASES[rev]]
     if rev.startswith("refs/"):
         return [rev]
     return [f"refs/heads/{rev}", f"refs/tags/{rev}"]
