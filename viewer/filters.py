@@ -60,6 +60,7 @@ class _Parser:
     columns: list[str]
     params: list = field(default_factory=list)
     at: int = 0
+    start: int = 0  # placeholders already taken by the rest of the query
 
     def peek(self, *values: str) -> bool:
         return self.at < len(self.tokens) and self.tokens[self.at][1] in values
@@ -98,7 +99,7 @@ class _Parser:
             self.params.append(raw == "TRUE")
         else:
             raise FilterError(f"Expected a value, found {raw!r}")
-        return f"${len(self.params)}"
+        return f"${self.start + len(self.params)}"
 
     def or_(self) -> str:
         parts = [self.and_()]
@@ -148,11 +149,12 @@ class _Parser:
         return f"{column} {negated}IN ({', '.join(values)})"
 
 
-def where_parse(text: str, columns: list[str]) -> tuple[str, list]:
-    """The `where` as DuckDB SQL over `columns` with `$n` placeholders, and their values."""
+def where_parse(text: str, columns: list[str], *, start: int = 0) -> tuple[str, list]:
+    """The `where` as DuckDB SQL over `columns` with placeholders `$start+1`..., and their
+    values."""
     if len(text) > MAX_WHERE_CHARS:
         raise FilterError(f"The filter is over {MAX_WHERE_CHARS} characters")
-    parser = _Parser(_tokens(text), columns)
+    parser = _Parser(_tokens(text), columns, start=start)
     sql = parser.or_()
     parser.done()
     return sql, parser.params
