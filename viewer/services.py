@@ -12,7 +12,6 @@ from pathlib import Path
 
 from datasets import Features
 from django.conf import settings
-from django.db import transaction
 
 from registry import errors
 from registry.blobs import blob_store
@@ -179,11 +178,10 @@ def _commit(*, repo: Repo, git: GitRepo, changes: list[Change]) -> str:
     _convert_ref_ensure(git)
     head = git.ref_target(CONVERT_REF)
     stale = [Change("delete_file", entry.path) for entry in git.list_tree(head)]
-    with transaction.atomic():
-        return commit_create(
-            user=_converter(), repo=repo, git=git, ref=CONVERT_REF, parent_commit=None,
-            changes=stale + changes, message="Update parquet files",
-        )  # fmt: skip
+    return commit_create(
+        user=_converter(), repo=repo, git=git, ref=CONVERT_REF, parent_commit=None,
+        changes=stale + changes, message="Update parquet files",
+    )  # fmt: skip
 
 
 def _convert_ref_ensure(git: GitRepo) -> None:
