@@ -199,7 +199,7 @@ def _truncated(row: dict) -> tuple[dict, list[str]]:
 @_get_only
 def first_rows(request: HttpRequest) -> JsonResponse:
     conversion, split, shards = _split_request(request)
-    page = query.rows_page(shards=shards, offset=0, length=PAGE_ROWS)
+    page = query.rows_page(shards=shards, offset=0, length=PAGE_ROWS, total=split["num_rows"])
     rows = []
     for index, row in enumerate(page.rows):
         kept, cut = _truncated(row)
@@ -220,7 +220,7 @@ def _page(request: HttpRequest) -> tuple[int, int]:
 def rows(request: HttpRequest) -> JsonResponse:
     conversion, split, shards = _split_request(request)
     offset, length = _page(request)
-    page = query.rows_page(shards=shards, offset=offset, length=length)
+    page = query.rows_page(shards=shards, offset=offset, length=length, total=split["num_rows"])
     return _rows_answer(conversion, split, page, offset)
 
 

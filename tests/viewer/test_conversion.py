@@ -96,3 +96,21 @@ def test_parquet_sources_keep_their_features(alice):
     conversion = make_converted(alice, "pq", {"data/train-0.parquet": parquet_bytes(table)})
 
     assert conversion.features["default"]["n"]["names"] == ["zero", "one", "two"]
+
+
+def test_a_split_of_too_many_files_fails_instead_of_loading_them(alice, settings):
+    settings.HUB_VIEWER_MAX_FILES = 2
+
+    conversion = make_converted(alice, "many", {f"part-{n}.csv": b"a\n1\n" for n in range(3)})
+
+    assert conversion.status == Status.FAILED
+    assert "has 3 files, over the viewer's 2" in conversion.error
+
+
+def test_a_row_longer_than_a_read_block_fails_with_the_reason(alice, monkeypatch):
+    monkeypatch.setattr("viewer.convert.BLOCK_BYTES", 64)
+
+    conversion = make_converted(alice, "huge-cell", {"train.csv": b"text\n" + b"x" * 500 + b"\n"})
+
+    assert conversion.status == Status.FAILED
+    assert "train.csv" in conversion.error
