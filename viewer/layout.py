@@ -16,6 +16,13 @@ FORMATS = {
     ".parquet": "parquet",
     ".arrow": "arrow",
     ".txt": "text",
+    # `datasets`' imagefolder: one row per image, the label its folder's name.
+    ".png": "imagefolder",
+    ".jpg": "imagefolder",
+    ".jpeg": "imagefolder",
+    ".gif": "imagefolder",
+    ".webp": "imagefolder",
+    ".bmp": "imagefolder",
 }
 # `datasets`' split keywords (datasets.data_files), matched as whole words of a path.
 _SPLIT_WORDS = {
@@ -24,6 +31,7 @@ _SPLIT_WORDS = {
     "test": {"test", "testing", "eval", "evaluation"},
 }
 _WORD_RE = re.compile(r"[A-Za-z]+")
+_SPLIT_NAMES = {word for words in _SPLIT_WORDS.values() for word in words}
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,27 @@ class SplitFiles:
     split: str
     format: str
     paths: tuple[str, ...]
+    labels: tuple[str, ...] = ()  # an image folder's class names, from its folders
+
+
+def image_label(path: str) -> str:
+    """An image's class: its folder's name (`train/cat/1.png` is a cat)."""
+    parts = path.split("/")
+    return parts[-2] if len(parts) > 1 else ""
+
+
+def _with_labels(splits: list[SplitFiles]) -> list[SplitFiles]:
+    """Image folders get labels when their images sit in two or more class folders (not
+    counting folders named after a split), shared by every split of the config."""
+    images = [p for s in splits if s.format == "imagefolder" for p in s.paths]
+    names = sorted({image_label(p) for p in images} - {""})
+    if len(names) < 2 or any(n.lower() in _SPLIT_NAMES for n in names):
+        return splits
+    return [
+        SplitFiles(s.config, s.split, s.format, s.paths, tuple(names))
+        if s.format == "imagefolder" else s
+        for s in splits
+    ]  # fmt: skip
 
 
 class LayoutError(ValueError):
@@ -67,7 +96,9 @@ def _one_format(config: str, split: str, paths: list[str]) -> SplitFiles:
 def _by_convention(paths: list[str]) -> list[SplitFiles]:
     files = _data_files(paths)
     if not files:
-        raise LayoutError("No data files found (CSV, TSV, JSON, JSON Lines, Parquet, Arrow, text)")
+        raise LayoutError(
+            "No data files found (CSV, TSV, JSON, JSON Lines, Parquet, Arrow, text, images)"
+        )
     # The most common format wins, as in `datasets` (a README.txt does not make a text split).
     chosen = Counter(_format_of(p) for p in files).most_common(1)[0][0]
     files = [p for p in files if _format_of(p) == chosen]
@@ -118,8 +149,8 @@ def layout_plan(*, paths: list[str], card: dict) -> list[SplitFiles]:
     default config first; LayoutError says why there is none."""
     configs = card.get("configs")
     if not configs:
-        return _by_convention(paths)
+        return _with_labels(_by_convention(paths))
     if not isinstance(configs, list) or not all(isinstance(c, dict) for c in configs):
         raise LayoutError("The card's configs must be a list of mappings")
     ordered = sorted(configs, key=lambda c: not c.get("default", False))
-    return [split for config in ordered for split in _config_splits(paths, config)]
+    return [split for config in ordered for split in _with_labels(_config_splits(paths, config))]

@@ -4,6 +4,7 @@ made readable (class names, long text cut with the rest behind a <details>), sta
 and a summary of the dataset's splits and features. Everything comes from the query string,
 so every state is a link and the page works without JavaScript."""
 
+import base64
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -42,12 +43,33 @@ def _cell(value: object, feature: dict) -> dict:
     if feature.get("_type") == "ClassLabel" and isinstance(value, int):
         names = feature.get("names", [])
         text = f"{names[value]} ({value})" if 0 <= value < len(names) else str(value)
+    elif feature.get("_type") == "Image" and isinstance(value, dict):
+        return {"image": _image_src(value.get("bytes")), "text": value.get("path") or "image",
+                "full": "", "null": False}  # fmt: skip
     elif feature.get("_type") in ("Image", "Audio"):
         text = f"[{feature['_type'].lower()}]"
     else:
         text = "" if value is None else str(value)
     return {"text": text[:CELL_CHARS], "full": text if len(text) > CELL_CHARS else "",
             "null": value is None}  # fmt: skip
+
+
+# Image types a browser shows, by their first bytes.
+_IMAGE_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8": "image/jpeg", b"GIF8": "image/gif",
+                b"BM": "image/bmp"}  # fmt: skip
+THUMBNAIL_MAX_BYTES = 256 * 1024
+
+
+def _image_src(encoded: str | None) -> str:
+    """A data: URL of the image for its thumbnail (the page's CSP allows data: images),
+    or "" for bytes too large to inline or of a type a browser would not show."""
+    if not encoded or len(encoded) > THUMBNAIL_MAX_BYTES * 4 // 3:
+        return ""
+    head = base64.b64decode(encoded[:24])
+    mime = next((m for magic, m in _IMAGE_MAGIC.items() if head.startswith(magic)), None)
+    if mime is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        mime = "image/webp"
+    return f"data:{mime};base64,{encoded}" if mime else ""
 
 
 def _offset(request: HttpRequest) -> int:

@@ -151,6 +151,7 @@ def _split_convert(*, part: SplitFiles, files: dict, card: dict, work: Path):
         features=_card_features(card, part.config),
         out_dir=out,
         shard_bytes=settings.HUB_VIEWER_SHARD_BYTES,
+        labels=part.labels,
     )
 
 
