@@ -70,6 +70,11 @@ def conversion_run(*, repo_pk: int) -> None:
     except (LayoutError, ConversionError) as exc:
         _record_failure(repo=repo, sha=sha, error=str(exc))
         return
+    except Exception as exc:
+        # Not swallowed (the worker logs it with its traceback), but the page must not say
+        # "converting" for ever: the row says it failed, without internals.
+        _record_failure(repo=repo, sha=sha, error=f"Internal error ({type(exc).__name__})")
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     DatasetConversion.objects.filter(repo=repo, revision=sha).update(
