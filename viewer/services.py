@@ -118,10 +118,11 @@ def _local(file: RepoFile, work: Path) -> Path:
 def _convert(*, repo: Repo, git: GitRepo, sha: str, work: Path) -> tuple[list, dict, list]:
     snapshot = repo_files_at(repo=repo, sha=sha)
     files = {f.path: f for f in snapshot.files}
-    plan = layout_plan(paths=sorted(files) + snapshot.missing, card=card_at(git=git, sha=sha))
+    card = card_at(git=git, sha=sha)
+    plan = layout_plan(paths=sorted(files) + snapshot.missing, card=card)
     splits, features, refs = [], {}, []
     for part in plan:
-        result = _split_convert(part=part, files=files, card=card_at(git=git, sha=sha), work=work)
+        result = _split_convert(part=part, files=files, card=card, work=work)
         features.setdefault(part.config, result.features)
         entries = []
         for index, shard in enumerate(result.shards):
