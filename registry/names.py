@@ -53,6 +53,7 @@ RESERVED_NAMESPACES = frozenset(
         "collections",
         "media",
         "admin-panel",
+        "v1",
     }
 )
 
