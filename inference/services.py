@@ -305,8 +305,12 @@ def _answer_chat(ref: "ModelRef", request: queue.Pending) -> None:
         def announce(estimated_time: float) -> None:
             send({"loading": {"estimated_time": estimated_time}})
 
+        gone = []
+
         def delta(at: int, text: str) -> bool:
-            return send({"delta": {"at": at, "text": text}})
+            if not send({"delta": {"at": at, "text": text}}):
+                gone.append(at)
+            return not gone
 
         stream = delta if request.payload["stream"] else None
         try:
@@ -314,6 +318,11 @@ def _answer_chat(ref: "ModelRef", request: queue.Pending) -> None:
             output = generation.generate(pipe, request.payload, stream)
         except HubError as exc:
             send(error_answer(exc))
+            return
+        if gone:
+            log.info("pid %d stopped generating for %s@%s after %d tokens: nobody listens",
+                     os.getpid(), ref.repo_id, ref.sha[:10],
+                     output["usage"]["completion_tokens"])  # fmt: skip
             return
         send({"output": output})
 
