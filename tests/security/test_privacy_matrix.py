@@ -133,6 +133,8 @@ OWNER_STATUS = {
     f"{API}/user-access-request/{{status}}": 400,
     # The vault Space has no app file: its app answers 503 (SpaceNotRunning).
     "spaces-apps/{namespace}/{name}/{path}": 503,
+    # OpenAI's API describes text-generation models only; the vault model is none.
+    "v1/models/{namespace}/{name}": 404,
 }
 
 # POSTs that only read, as on the Hub: a read token may make them (and the owner's positive
