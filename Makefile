@@ -50,7 +50,7 @@ lint: $(TEST_STAMP)
 # against PostgreSQL + Redis, Gradio Spaces (built and run by the embedded hub's worker).
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
 	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
-	tests/clientsuite
+	tests/bench/test_chat_bench_smoke.py tests/clientsuite
 EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.py)) \
 	tests/spaces/test_gradio.py
 

@@ -36,7 +36,10 @@ from registry.selectors import repo_get_visible
 
 
 def openai_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The view's HubErrors answer OpenAI's error object (the one translator writes it)."""
+    """The view's HubErrors answer OpenAI's error object (the one translator writes it).
+
+    `require_POST`/`require_GET` go outside it, outermost: the API reference reads a view's
+    methods from them."""
 
     @functools.wraps(view)
     def answering(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -48,34 +51,34 @@ def openai_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return answering
 
 
+@require_POST
 @read_token_allowed
 @openai_errors
 @caller_rate_limited("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE")
-@require_POST
 def chat_completions(request: HttpRequest) -> HttpResponse:
     """POST /v1/chat/completions {"model", "messages", ...}."""
     return _generate(request, CHAT)
 
 
+@require_POST
 @read_token_allowed
 @openai_errors
 @caller_rate_limited("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE")
-@require_POST
 def completions(request: HttpRequest) -> HttpResponse:
     """POST /v1/completions {"model", "prompt", ...}."""
     return _generate(request, COMPLETION)
 
 
-@openai_errors
 @require_GET
+@openai_errors
 def models(request: HttpRequest) -> JsonResponse:
     """GET /v1/models: the text-generation models the caller sees."""
     rows = text_generation_models(user=request.user)
     return JsonResponse(models_list([(repo.repo_id, _created(repo)) for repo in rows]))
 
 
-@openai_errors
 @require_GET
+@openai_errors
 def model(request: HttpRequest, namespace: str, name: str) -> JsonResponse:
     """GET /v1/models/{namespace}/{name}: one of them."""
     repo = _model_repo(request, f"{namespace}/{name}")
