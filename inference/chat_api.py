@@ -8,6 +8,7 @@ it may use. Errors are OpenAI's error object, with the hub's X-Error-Code as wel
 import functools
 import json
 from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from itertools import chain
 
 from django.conf import settings
@@ -103,8 +104,9 @@ def _generate(request: HttpRequest, kind: str) -> HttpResponse:
     # (no chat template, too long...) answers its error with its status, even when streamed.
     first = next(messages)
     if not payload["stream"]:
-        messages.close()
-        return JsonResponse(answer.complete(first["output"]))
+        with closing(messages):
+            output = next(m["output"] for m in chain([first], messages) if "output" in m)
+        return JsonResponse(answer.complete(output))
     events = _events(answer, first, messages, include_usage=payload["include_usage"])
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -21,7 +21,7 @@ from inference.errors import ChatTemplateMissing, ContextLengthExceeded, Invalid
 _NO_LIMIT = 10**8
 
 
-def generate(pipe: Pipeline, payload: dict, send: Callable[[int, str], bool] | None) -> dict:
+def generate(pipe: Pipeline, payload: dict, send: Callable[[int, str], bool]) -> dict:
     """{"text", "finish_reason", "usage"} for one request; `send(at, text)` hears the text
     as it is generated (`at`: how many characters came before), and stops generation by
     returning False."""
@@ -114,7 +114,7 @@ class _Text(StoppingCriteria):
     """
 
     def __init__(self, tokenizer: Any, prompt_tokens: int, stops: list[str],
-                 send: Callable[[int, str], bool] | None):  # fmt: skip
+                 send: Callable[[int, str], bool]):  # fmt: skip
         self.tokenizer, self.start, self.stops, self.send = tokenizer, prompt_tokens, stops, send
         self.tokens: list[int] = []
         self.text, self.shown, self.stopped, self.gone = "", 0, False, False
@@ -134,7 +134,7 @@ class _Text(StoppingCriteria):
         else:
             self.text = text
             ready = min(len(text.rstrip("\ufffd")), len(text) - _partial_stop(text, self.stops))
-        if self.send is not None and ready > self.shown:
+        if ready > self.shown:
             self.gone = not self.send(self.shown, self.text[self.shown : ready])
             self.shown = ready
 

@@ -255,8 +255,8 @@ def _extra_missing(exc: ImportError) -> HubError:
 
 def chat_run(*, repo: Repo, payload: dict) -> Iterator[dict]:
     """What a worker answers to one chat or completion request (`inference.chat_format`'s
-    payload) on `repo` at main's head: {"delta": {"at", "text"}} as text is generated (when
-    the payload asks for a stream), then {"output": {"text", "finish_reason", "usage"}}.
+    payload) on `repo` at main's head: {"delta": {"at", "text"}} as text is generated, then
+    {"output": {"text", "finish_reason", "usage"}}.
 
     Raises, on the first step for a request that cannot run, then while streaming: the
     HubError the worker reports, InferenceTimeout when it goes quiet for
@@ -293,8 +293,10 @@ def chat_run(*, repo: Repo, payload: dict) -> Iterator[dict]:
 
 
 def _answer_chat(ref: "ModelRef", request: queue.Pending) -> None:
-    """Generates one chat or completion answer, streaming its text as it comes when asked;
-    on one channel, so the request hears {"loading"}, the deltas and the end in order."""
+    """Generates one chat or completion answer, streaming its text as it comes, on one
+    channel: the request hears {"loading"}, the deltas and the end in order. Answers not
+    streamed to the client are streamed to the web too: each token shows the worker is
+    alive, so a long answer never looks like a worker gone quiet."""
     with queue.inference_stream(request=request) as send:
         try:
             from inference import generation, pipelines
@@ -312,10 +314,9 @@ def _answer_chat(ref: "ModelRef", request: queue.Pending) -> None:
                 gone.append(at)
             return not gone
 
-        stream = delta if request.payload["stream"] else None
         try:
             pipe = pipelines.cache().get(ref, on_load=announce).model
-            output = generation.generate(pipe, request.payload, stream)
+            output = generation.generate(pipe, request.payload, delta)
         except HubError as exc:
             send(error_answer(exc))
             return

@@ -60,7 +60,7 @@ def test_a_greedy_chat_answer_is_what_generate_gives_for_the_templated_prompt(
 ):
     expected, prompt_tokens = greedy(chat_model, HELLO, max_new_tokens=12)
 
-    (answer,) = run(chat_model, messages=HELLO, temperature=0, max_tokens=12)
+    *_, answer = run(chat_model, messages=HELLO, temperature=0, max_tokens=12)
 
     assert answer["output"] == {
         "text": expected,
@@ -70,10 +70,13 @@ def test_a_greedy_chat_answer_is_what_generate_gives_for_the_templated_prompt(
     }  # fmt: skip
 
 
-def test_a_streamed_answer_comes_token_by_token_and_adds_up_to_the_whole(chat_model, fresh_cache):
+@pytest.mark.parametrize("stream", [True, False])
+def test_an_answer_comes_token_by_token_and_adds_up_to_the_whole(chat_model, fresh_cache, stream):
+    """Answers not streamed to the client are streamed to the web too: it sees the worker
+    alive while a long answer is generated."""
     expected, _ = greedy(chat_model, HELLO, max_new_tokens=20)
 
-    *deltas, end = run(chat_model, messages=HELLO, temperature=0, max_tokens=20, stream=True)
+    *deltas, end = run(chat_model, messages=HELLO, temperature=0, max_tokens=20, stream=stream)
 
     assert end["output"]["text"] == expected
     assert len(deltas) >= 10  # one per token, but for bytes held until their character ends
@@ -101,7 +104,7 @@ def test_a_stop_sequence_ends_the_answer_just_before_it(chat_model, fresh_cache)
 def test_a_completion_continues_the_prompt_as_generate_does(chat_model, fresh_cache):
     expected, prompt_tokens = greedy(chat_model, prompt="the quick brown", max_new_tokens=16)
 
-    (answer,) = run(chat_model, COMPLETION, prompt="the quick brown", temperature=0)
+    *_, answer = run(chat_model, COMPLETION, prompt="the quick brown", temperature=0)
 
     assert answer["output"]["text"] == expected  # 16 tokens: OpenAI's default for completions
     assert answer["output"]["usage"]["prompt_tokens"] == prompt_tokens
@@ -109,7 +112,7 @@ def test_a_completion_continues_the_prompt_as_generate_does(chat_model, fresh_ca
 
 def test_the_same_seed_samples_the_same_answer_and_another_seed_another(chat_model, fresh_cache):
     def sample(seed: int) -> str:
-        (answer,) = run(chat_model, messages=HELLO, temperature=1.0, max_tokens=20, seed=seed)
+        *_, answer = run(chat_model, messages=HELLO, temperature=1.0, max_tokens=20, seed=seed)
         return answer["output"]["text"]
 
     assert sample(7) == sample(7) != sample(8)
@@ -141,7 +144,7 @@ def test_a_model_without_a_chat_template_is_refused_before_a_worker_is_asked(mak
 def test_a_model_without_a_chat_template_still_completes_prompts(make_model, fresh_cache):
     plain = make_model(tiny.chat_lm, "plain", template=False)
 
-    (answer,) = run(plain, COMPLETION, prompt="the quick brown", temperature=0, max_tokens=4)
+    *_, answer = run(plain, COMPLETION, prompt="the quick brown", temperature=0, max_tokens=4)
 
     assert answer["output"]["usage"]["completion_tokens"] == 4
 
