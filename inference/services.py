@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from inference.chat_format import CHAT
 from inference.errors import (
     ChatTemplateMissing,
     InferenceTimeout,
@@ -267,7 +268,7 @@ def chat_run(*, repo: Repo, payload: dict) -> Iterator[dict]:
             f"Model {repo.repo_id} is not a text-generation model (pipeline_tag "
             f"{repo.pipeline_tag or 'unset'}): chat and completions need one"
         )
-    if payload["kind"] == "chat" and not chat_template_present(repo=repo, sha=repo.head_sha):
+    if payload["kind"] == CHAT and not chat_template_present(repo=repo, sha=repo.head_sha):
         raise ChatTemplateMissing(
             f"Model {repo.repo_id} has no chat template (chat_template.jinja, or `chat_template` "
             "in tokenizer_config.json): use /v1/completions, or add one to the model"

@@ -368,9 +368,10 @@ class _SocketInbox:
                 line = self.lines.readline()
             except TimeoutError:
                 return None
-            if line:
+            if line.endswith(b"\n"):
                 return json.loads(line)
-            self.cancel()  # that sender is done; the next answer comes on a new connection
+            # That sender is done (or died mid-line): the next answer comes on a new connection.
+            self.cancel()
         return None
 
     def _accept(self, timeout: float) -> bool:
