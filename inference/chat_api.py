@@ -32,7 +32,7 @@ from inference.services import chat_run
 from registry.errors import HubError, RepoNotFound
 from registry.models import Repo
 from registry.permissions import Action, require
-from registry.request import actor, caller_rate_limited, read_token_allowed
+from registry.request import actor, caller_rate_limited, json_text_check, read_token_allowed
 from registry.selectors import repo_get_visible
 
 
@@ -93,7 +93,7 @@ def _generate(request: HttpRequest, kind: str) -> HttpResponse:
     data = request.read(limit + 1)
     if len(data) > limit:
         raise InputTooLarge(f"Requests are limited to {limit} bytes on this hub")
-    payload = request_parse(kind, body_parse(data),
+    payload = request_parse(kind, json_text_check(body_parse(data)),
                             max_new_tokens=settings.HUB_INFERENCE_MAX_NEW_TOKENS)  # fmt: skip
     repo = _model_repo(request, payload.pop("model"))
     # The worker reads the model's files for this caller: a gated model's, only if granted.

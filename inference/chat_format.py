@@ -149,7 +149,8 @@ def _prompt(value: Any) -> str:
 
 
 def _sampling(body: dict, max_new_tokens: int) -> dict:
-    limit = body.get("max_completion_tokens", body.get("max_tokens"))
+    limit = body.get("max_completion_tokens")
+    limit = body.get("max_tokens") if limit is None else limit
     if limit is not None and (not _integer(limit) or not 1 <= limit <= max_new_tokens):
         raise InvalidInputs(f"`max_tokens` must be an integer from 1 to {max_new_tokens} on "
                             "this hub (HUB_INFERENCE_MAX_NEW_TOKENS)",

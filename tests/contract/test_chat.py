@@ -283,7 +283,11 @@ def test_malformed_json_and_bad_fields_are_400s_with_the_error_object(hub, alice
         )
         several = http.post("/v1/chat/completions",
                             json={"model": repo_id, "messages": MESSAGES, "n": 3})  # fmt: skip
+        half = http.post("/v1/chat/completions", headers={"Content-Type": "application/json"},
+                         content=b'{"model": "%s", "messages": [{"role": "user", '
+                         b'"content": "\\ud800"}]}' % repo_id.encode())  # fmt: skip
 
     assert broken.status_code == 400 and error_of(broken)["type"] == "invalid_request_error"
     assert hot.status_code == 400 and error_of(hot)["param"] == "temperature"
     assert several.status_code == 400 and error_of(several)["param"] == "n"
+    assert half.status_code == 400 and "not valid Unicode" in error_of(half)["message"]
