@@ -12,6 +12,7 @@ urlpatterns = [
     # Spaces first: its /api/spaces/{id}/runtime... routes would reach the registry's
     # catch-all for /api/spaces/ otherwise.
     path("", include("spaces.urls")),
+    path("", include("jobs.urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

@@ -1,0 +1,19 @@
+"""Jobs routes, included by hubsite/urls.py before the registry's API: /api/jobs/ (the
+Hub's Jobs API) and the jobs pages."""
+
+from django.urls import re_path
+
+from jobs import api
+
+app_name = "jobs"
+
+NAMESPACE = r"(?P<namespace>[^/]+)"
+JOB = rf"{NAMESPACE}/(?P<job_id>[0-9a-f]{{24}})"
+
+urlpatterns = [
+    re_path(r"^api/jobs/hardware$", api.HardwareView.as_view()),
+    re_path(rf"^api/jobs/{NAMESPACE}$", api.JobsView.as_view()),
+    re_path(rf"^api/jobs/{JOB}$", api.JobView.as_view()),
+    re_path(rf"^api/jobs/{JOB}/(?P<action>cancel|duplicate)$", api.JobActionView.as_view()),
+    re_path(rf"^api/jobs/{JOB}/logs$", api.logs),
+]
