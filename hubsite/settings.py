@@ -160,6 +160,10 @@ HUB_JOBS_MEMORY_MB = env_int("HUB_JOBS_MEMORY_MB", 4096, minimum=256)
 HUB_JOBS_DISK_MB = env_int("HUB_JOBS_DISK_MB", 2048, minimum=16)
 HUB_JOBS_LOG_MAX_BYTES = env_int("HUB_JOBS_LOG_MAX_BYTES", 10 * 1024**2, minimum=4096)
 HUB_JOBS_CONCURRENCY = env_int("HUB_JOBS_CONCURRENCY", 2, minimum=1)
+# The package index `uv run` jobs install their dependencies from (unset: uv's default).
+HUB_JOBS_INDEX_URL = env_url(
+    "HUB_JOBS_INDEX_URL", HUB_SPACES_INDEX_URL, schemes={"http", "https", "file"}
+)
 
 # LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
 # under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance

@@ -20,7 +20,7 @@ from jobs.selectors import (
 )
 from jobs.services import job_cancel, job_create, job_rerun
 from registry import errors
-from registry.request import actor, cursor_decode, next_link
+from registry.request import actor, base_url, cursor_decode, next_link
 
 PAGE = 100
 
@@ -36,7 +36,9 @@ class JobsView(APIView):
 
     def post(self, request: Request, namespace: str) -> Response:
         target = namespace_get(name=namespace)
-        job = job_create(actor=actor(request), namespace=target, spec=request.data)
+        job = job_create(
+            actor=actor(request), namespace=target, spec=request.data, hub_url=base_url(request)
+        )
         return Response(job_json(job))
 
     def get(self, request: Request, namespace: str) -> Response:

@@ -45,6 +45,10 @@ class Job(models.Model):
     flavor = models.CharField(max_length=40, default="cpu-basic")
     timeout_seconds = models.IntegerField()
     labels = models.JSONField(default=dict)
+    # A `uv run` job's script when it came from a URL on this hub: read at creation with its
+    # creator's rights, written into the job's working directory as `script_name`.
+    script_name = models.CharField(max_length=200, blank=True)
+    script = models.TextField(blank=True)
     volumes = models.JSONField(default=list)
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.SCHEDULING)
     # Why it ended as it did: the exit status, a timeout, a flood, with the log's tail.

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,8 @@ from jobs.models import Job
 from jobs.runtime import Runtime, RuntimeUnavailable, runtime_ready
 from jobs.selectors import job_dir, job_log_path, job_log_tail, job_secrets, log_redact
 from jobs.services import job_claim, job_end
+from jobs.uv import LAYER, LayerFailed, layer_ready, script_dependencies, uv_run_parse
+from registry import errors
 from sandbox.outbound import OutboundRelay
 from sandbox.runner import Limits, Outbound, Sandbox, SandboxProcess, sandbox_start
 
@@ -103,7 +106,7 @@ def job_run(*, job_id: str) -> None:
     writer.line(f"===== Job started at {datetime.now(UTC).isoformat()} =====")
     try:
         stage, reason = _execute(job, secrets, writer)
-    except RuntimeUnavailable as exc:
+    except (RuntimeUnavailable, LayerFailed, errors.HubError) as exc:
         stage, reason = Stage.ERROR, str(exc)
     finally:
         writer.close()
@@ -123,13 +126,52 @@ def _execute(job: Job, secrets: dict[str, str], writer: LogWriter) -> tuple[str,
     workdir.mkdir(mode=0o755)
     relay = OutboundRelay(private / "hub.sock", _hub_address(), uid=uid)
     try:
+        command, layer = _program(job, runtime, workdir, writer)
         sandbox = _sandbox(
             job, secrets, runtime, workdir, Outbound(private / "hub.sock", HUB_PORT), uid
         )
-        return _supervise(job, sandbox, writer)
+        if layer is not None:
+            sandbox = _with_layer(sandbox, layer)
+        return _supervise(job, sandbox, command, writer)
     finally:
         relay.close()
         shutil.rmtree(private, ignore_errors=True)
+
+
+def _program(
+    job: Job, runtime: Runtime, workdir: Path, writer: LogWriter
+) -> tuple[list[str], Path | None]:
+    """What runs in the sandbox, and the layer of packages it needs: the job's command, or
+    for `uv run` the script or command after its dependencies are installed (jobs/uv.py)."""
+    run = uv_run_parse(job.command)
+    if run is None:
+        return [*job.command, *job.arguments], None
+    if run.python and not runtime.version.startswith(run.python.removeprefix("python") + "."):
+        writer.line(f"[job] uv run --python {run.python}: this hub runs Python {runtime.version}")
+    requirements = list(run.dependencies)
+    args = [*run.args, *job.arguments]
+    if job.script:
+        (workdir / job.script_name).write_text(job.script)
+        (workdir / job.script_name).chmod(0o644)
+        requirements += script_dependencies(job.script)
+        command = ["python", job.script_name, *args]
+    elif run.is_script:
+        script = Path(run.target)  # in a volume the sandbox mounts
+        command = ["python", run.target, *args]
+        if script.is_file():
+            requirements += script_dependencies(script.read_text(errors="replace"))
+    else:
+        command = [run.target, *args]
+    return command, layer_ready(requirements, python=runtime.python, say=writer.line)
+
+
+def _with_layer(sandbox: Sandbox, layer: Path) -> Sandbox:
+    env = {
+        **sandbox.env,
+        "PATH": f"{LAYER}/bin:{sandbox.env['PATH']}",
+        "PYTHONPATH": LAYER,
+    }
+    return replace(sandbox, ro_binds=[*sandbox.ro_binds, (layer, LAYER)], env=env)
 
 
 def _say_runtime(job: Job, runtime: Runtime, writer: LogWriter) -> None:
@@ -176,8 +218,9 @@ def _sandbox(
     )  # fmt: skip
 
 
-def _supervise(job: Job, sandbox: Sandbox, writer: LogWriter) -> tuple[str, str]:
-    command = [*job.command, *job.arguments]
+def _supervise(
+    job: Job, sandbox: Sandbox, command: list[str], writer: LogWriter
+) -> tuple[str, str]:
     read_fd, write_fd = os.pipe()
     try:
         process = sandbox_start(sandbox, command, log=write_fd)

@@ -42,6 +42,11 @@ class Runtime:
     version: str  # e.g. "3.11.7"
 
     @property
+    def python(self) -> Path:
+        """Its interpreter, on the host (for installing packages that match it)."""
+        return self.venv / "bin" / "python"
+
+    @property
     def bin(self) -> Path:
         """Its bin directory, inside the sandbox."""
         return RUNTIME / "bin"

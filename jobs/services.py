@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import socket
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -12,9 +13,12 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.selectors import HARDWARE
+from jobs.uv import script_dependencies, uv_run_parse
 from registry import errors
 from registry.models import Namespace
 from registry.permissions import Action, Actor, require
+from registry.repofiles import repo_file_open
+from registry.selectors import REPO_TYPES, repo_get_visible
 from workers.jobs import job_run_enqueue
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,11 @@ _IMAGES = (
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _LABEL = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _SPEC_MAX_BYTES = 256 * 1024
+_SCRIPT_MAX_BYTES = 1024 * 1024
+_RESOLVE = re.compile(
+    r"^/(?:(?P<type>datasets|spaces)/)?(?P<namespace>[^/]+)/(?P<name>[^/]+)"
+    r"/resolve/(?P<rev>[^/]+)/(?P<path>.+)$"
+)
 # Spec fields of the Hub's that this hub does not offer: a clear 400 rather than a job that
 # silently runs without them.
 _NOT_OFFERED = {
@@ -41,7 +50,7 @@ _NOT_OFFERED = {
 
 _SPEC_FIELDS = (
     "image", "command", "arguments", "environment", "secrets", "flavor", "timeout_seconds",
-    "labels",
+    "labels", "script_name", "script",
 )  # fmt: skip
 
 
@@ -130,11 +139,45 @@ def job_spec_parse(spec: object) -> dict:
     }
 
 
-def job_create(*, actor: Actor, namespace: Namespace, spec: object) -> Job:
+def job_create(*, actor: Actor, namespace: Namespace, spec: object, hub_url: str) -> Job:
     """A job of `namespace` queued to run (SCHEDULING) once the transaction commits; its
-    writers may run jobs there. A broker that cannot take it ends it as ERROR."""
+    writers may run jobs there. A broker that cannot take it ends it as ERROR. A `uv run`
+    of a script URL on this hub (`hub_url`) reads the script now, with the actor's rights."""
     require(actor, Action.WRITE, namespace=namespace)
-    return _queued(actor=actor, namespace=namespace, fields=job_spec_parse(spec))
+    fields = job_spec_parse(spec)
+    run = uv_run_parse(fields["command"])
+    if run is not None and "://" in run.target:
+        name, text = script_read(actor=actor, url=run.target, hub_url=hub_url)
+        script_dependencies(text)  # a bad inline block is a 400 now, not a failed job
+        fields.update(script_name=name, script=text)
+    return _queued(actor=actor, namespace=namespace, fields=fields)
+
+
+def script_read(*, actor: Actor, url: str, hub_url: str) -> tuple[str, str]:
+    """The file a `/resolve/` URL of this hub names, as its name and text. Jobs reach nothing
+    but the hub, and neither does the hub on a job's behalf: other URLs are a 400."""
+    parts = urlsplit(url)
+    found = _RESOLVE.match(unquote(parts.path))
+    origins = {hub_url.rstrip("/"), (settings.HUB_PUBLIC_URL or hub_url).rstrip("/")}
+    if f"{parts.scheme}://{parts.netloc}" not in origins or found is None:
+        raise errors.BadRequest(
+            f"Script URLs must be files on this hub ({hub_url}/<repo>/resolve/<rev>/<path>): "
+            "put the script in a repo, or run a local file"
+        )
+    repo = repo_get_visible(
+        user=actor.user, repo_type=REPO_TYPES[f"{found['type'] or 'model'}s"],
+        namespace=found["namespace"], name=found["name"],
+    )  # fmt: skip
+    file = repo_file_open(
+        user=actor.user, token=actor.token, repo=repo, rev=found["rev"], path=found["path"]
+    )
+    if file.size > _SCRIPT_MAX_BYTES:
+        raise errors.PayloadTooLarge("A job's script may be at most 1 MiB")
+    try:
+        text = b"".join(file.chunks()).decode()
+    except UnicodeDecodeError:
+        raise errors.BadRequest(f"{found['path']} is not UTF-8 text") from None
+    return file.name, text
 
 
 def job_rerun(*, actor: Actor, job: Job) -> Job:
