@@ -1,7 +1,8 @@
-"""The Hub's Jobs API under /api/jobs/, as huggingface_hub's run_job, run_uv_job,
-inspect_job, list_jobs, fetch_job_logs, cancel_job, rerun_job and list_jobs_hardware drive
-it. A namespace's jobs are its members' (jobs.selectors.jobs_require_member); running and
-canceling them needs write access to it."""
+"""The Hub's Jobs API under /api/jobs/ and /api/scheduled-jobs/, as huggingface_hub's
+run_job, run_uv_job, inspect_job, list_jobs, fetch_job_logs, cancel_job, rerun_job,
+list_jobs_hardware and the *_scheduled_job calls drive it. A namespace's jobs are its
+members' (jobs.selectors.jobs_require_member); running, scheduling and canceling them needs
+write access to it."""
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
@@ -10,6 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobs.logs import log_events
+from jobs.schedule import (
+    scheduled_job_create,
+    scheduled_job_delete,
+    scheduled_job_trigger,
+    scheduled_job_update,
+)
 from jobs.selectors import (
     hardware_json,
     job_get,
@@ -17,6 +24,9 @@ from jobs.selectors import (
     jobs_of,
     jobs_require_member,
     namespace_get,
+    scheduled_job_get,
+    scheduled_job_json,
+    scheduled_jobs_of,
 )
 from jobs.services import job_cancel, job_create, job_rerun
 from registry import errors
@@ -92,3 +102,61 @@ def logs(request: HttpRequest, namespace: str, job_id: str) -> StreamingHttpResp
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+class ScheduledJobsView(APIView):
+    """POST: create_scheduled_job; GET: list_scheduled_jobs (one `label` filter)."""
+
+    def post(self, request: Request, namespace: str) -> Response:
+        target = namespace_get(name=namespace)
+        scheduled = scheduled_job_create(
+            actor=actor(request), namespace=target, body=request.data, hub_url=base_url(request)
+        )
+        return Response(scheduled_job_json(scheduled))
+
+    def get(self, request: Request, namespace: str) -> Response:
+        target = namespace_get(name=namespace)
+        jobs_require_member(actor=actor(request), namespace=target)
+        labels = dict(_label(value) for value in request.query_params.getlist("label"))
+        found = scheduled_jobs_of(namespace=target, labels=labels)
+        return Response([scheduled_job_json(scheduled) for scheduled in found])
+
+
+class ScheduledJobView(APIView):
+    def get(self, request: Request, namespace: str, scheduled_id: str) -> Response:
+        who = actor(request)
+        scheduled = scheduled_job_get(actor=who, namespace=namespace, scheduled_id=scheduled_id)
+        return Response(scheduled_job_json(scheduled))
+
+    def delete(self, request: Request, namespace: str, scheduled_id: str) -> Response:
+        who = actor(request)
+        scheduled = scheduled_job_get(actor=who, namespace=namespace, scheduled_id=scheduled_id)
+        scheduled_job_delete(actor=who, scheduled=scheduled)
+        return Response({})
+
+    def put(self, request: Request, namespace: str, scheduled_id: str) -> Response:
+        """update_scheduled_job_labels (PUT .../labels)."""
+        who = actor(request)
+        scheduled = scheduled_job_get(actor=who, namespace=namespace, scheduled_id=scheduled_id)
+        body = request.data if isinstance(request.data, dict) else {}
+        scheduled = scheduled_job_update(
+            actor=who, scheduled=scheduled, labels=body.get("labels") or {}
+        )
+        return Response(scheduled_job_json(scheduled))
+
+
+class ScheduledJobActionView(APIView):
+    """POST suspend, resume, schedule ({schedule}) or run (trigger_scheduled_job)."""
+
+    def post(self, request: Request, namespace: str, scheduled_id: str, action: str) -> Response:
+        who = actor(request)
+        scheduled = scheduled_job_get(actor=who, namespace=namespace, scheduled_id=scheduled_id)
+        if action == "run":
+            return Response(job_json(scheduled_job_trigger(actor=who, scheduled=scheduled)))
+        if action == "schedule":
+            body = request.data if isinstance(request.data, dict) else {}
+            changes = {"schedule": body.get("schedule") or ""}
+        else:
+            changes = {"suspend": action == "suspend"}
+        scheduled = scheduled_job_update(actor=who, scheduled=scheduled, **changes)
+        return Response(scheduled_job_json(scheduled))

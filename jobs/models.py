@@ -55,6 +55,10 @@ class Job(models.Model):
     message = models.TextField(blank=True)
     # Which worker process runs it (host:pid), so a dead worker's jobs can be ended.
     worker = models.CharField(max_length=200, blank=True)
+    # The schedule that started it, if any (its initiator).
+    scheduled_job = models.ForeignKey(
+        "ScheduledJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -68,3 +72,29 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.stage not in {self.Stage.SCHEDULING, self.Stage.RUNNING}
+
+
+class ScheduledJob(models.Model):
+    """A job spec run on a cron schedule (UTC). `next_run_at` is when the sweep
+    (jobs.schedule) starts the next run: each sweep moves it forward by compare-and-swap
+    before starting a job, so several sweepers start each run once."""
+
+    id = models.CharField(primary_key=True, max_length=24, default=job_id_new, editable=False)
+    namespace = models.ForeignKey(Namespace, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The Job fields each run gets (jobs.services.job_spec_parse), secrets included: stored
+    # as Job.secrets are (see there).
+    spec = models.JSONField()
+    schedule = models.CharField(max_length=200)
+    suspend = models.BooleanField(default=False)
+    # Whether a run may start while the previous one has not ended.
+    concurrency = models.BooleanField(default=False)
+    next_run_at = models.DateTimeField()
+    last_job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["suspend", "next_run_at"], name="scheduled_job_due")]
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.schedule}"

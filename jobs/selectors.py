@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from jobs.models import Job
+from jobs.models import Job, ScheduledJob
 from registry import errors
 from registry.models import Namespace
 from registry.permissions import Actor, namespace_role
@@ -95,11 +95,11 @@ def job_json(job: Job) -> dict:
     namespace = job.namespace
     owner = {"id": str(namespace.pk), "name": namespace.name, "type": namespace.kind}
     creator = job.created_by
-    initiator = (
-        {"type": "user", "id": str(creator.namespace_id), "name": creator.username}
-        if creator is not None
-        else None
-    )
+    initiator = None
+    if job.scheduled_job_id:
+        initiator = {"type": "scheduled-job", "id": job.scheduled_job_id}
+    elif creator is not None:
+        initiator = {"type": "user", "id": str(creator.namespace_id), "name": creator.username}
     return {
         "id": job.id,
         "createdAt": _iso(job.created_at),
@@ -124,6 +124,57 @@ def job_json(job: Job) -> dict:
         "owner": owner,
         "initiator": initiator,
         "retry": 0,
+    }
+
+
+def scheduled_job_get(*, actor: Actor, namespace: str, scheduled_id: str) -> ScheduledJob:
+    """As job_get, for a scheduled job."""
+    found = ScheduledJob.objects.select_related("namespace", "last_job")
+    scheduled = found.filter(pk=scheduled_id).first()
+    if scheduled is None or scheduled.namespace.name.lower() != namespace.lower():
+        raise errors.NotFound(f"Scheduled job {scheduled_id} not found")
+    try:
+        jobs_require_member(actor=actor, namespace=scheduled.namespace)
+    except errors.Forbidden:
+        raise errors.NotFound(f"Scheduled job {scheduled_id} not found") from None
+    return scheduled
+
+
+def scheduled_jobs_of(*, namespace: Namespace, labels: dict[str, str]) -> list[ScheduledJob]:
+    found = ScheduledJob.objects.filter(namespace=namespace).select_related("namespace", "last_job")
+    return [
+        scheduled
+        for scheduled in found.order_by("-created_at", "-id")
+        if all((scheduled.spec.get("labels") or {}).get(k) == v for k, v in labels.items())
+    ]
+
+
+def scheduled_job_json(scheduled: ScheduledJob) -> dict:
+    """The Hub's ScheduledJobInfo; its spec as JobSpec, secrets by name only."""
+    spec, namespace, last = scheduled.spec, scheduled.namespace, scheduled.last_job
+    return {
+        "id": scheduled.id,
+        "createdAt": _iso(scheduled.created_at),
+        "jobSpec": {
+            "dockerImage": spec["image"],
+            "spaceId": None,
+            "command": spec["command"],
+            "arguments": spec["arguments"],
+            "environment": spec["environment"],
+            "secrets": dict.fromkeys(spec["secrets"], SECRET_MASK),
+            "flavor": spec["flavor"],
+            "timeout": spec["timeout_seconds"],
+            "labels": spec["labels"] or None,
+            "volumes": spec.get("volumes") or None,
+        },
+        "schedule": scheduled.schedule,
+        "suspend": scheduled.suspend,
+        "concurrency": scheduled.concurrency,
+        "status": {
+            "lastJob": {"id": last.id, "at": _iso(last.created_at)} if last else None,
+            "nextJobRunAt": None if scheduled.suspend else _iso(scheduled.next_run_at),
+        },
+        "owner": {"id": str(namespace.pk), "name": namespace.name, "type": namespace.kind},
     }
 
 

@@ -15,7 +15,7 @@ from jobs.models import Job
 from jobs.selectors import HARDWARE
 from jobs.uv import script_dependencies, uv_run_parse
 from registry import errors
-from registry.models import Namespace
+from registry.models import Namespace, User
 from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_open
 from registry.selectors import REPO_TYPES, repo_get_visible
@@ -86,7 +86,7 @@ def _variables(value: object, field: str) -> dict[str, str]:
     return found
 
 
-def _labels(value: object) -> dict[str, str]:
+def labels_parse(value: object) -> dict[str, str]:
     labels = _variables(value, "labels") if value is not None else {}
     for key, item in labels.items():
         if not _LABEL.match(item):
@@ -135,7 +135,7 @@ def job_spec_parse(spec: object) -> dict:
         "secrets": _variables(spec.get("secrets"), "secrets"),
         "flavor": flavor,
         "timeout_seconds": _timeout(spec.get("timeoutSeconds")),
-        "labels": _labels(spec.get("labels")),
+        "labels": labels_parse(spec.get("labels")),
     }
 
 
@@ -144,13 +144,19 @@ def job_create(*, actor: Actor, namespace: Namespace, spec: object, hub_url: str
     writers may run jobs there. A broker that cannot take it ends it as ERROR. A `uv run`
     of a script URL on this hub (`hub_url`) reads the script now, with the actor's rights."""
     require(actor, Action.WRITE, namespace=namespace)
+    fields = job_fields(actor=actor, spec=spec, hub_url=hub_url)
+    return job_queue(created_by=actor.user, namespace=namespace, fields=fields)
+
+
+def job_fields(*, actor: Actor, spec: object, hub_url: str) -> dict:
+    """The Job fields of a spec, a script URL's script included (see job_create)."""
     fields = job_spec_parse(spec)
     run = uv_run_parse(fields["command"])
     if run is not None and "://" in run.target:
         name, text = script_read(actor=actor, url=run.target, hub_url=hub_url)
         script_dependencies(text)  # a bad inline block is a 400 now, not a failed job
         fields.update(script_name=name, script=text)
-    return _queued(actor=actor, namespace=namespace, fields=fields)
+    return fields
 
 
 def script_read(*, actor: Actor, url: str, hub_url: str) -> tuple[str, str]:
@@ -184,12 +190,13 @@ def job_rerun(*, actor: Actor, job: Job) -> Job:
     """rerun_job: a new job of the same spec (secrets included) in the same namespace."""
     require(actor, Action.WRITE, namespace=job.namespace)
     fields = {name: getattr(job, name) for name in _SPEC_FIELDS}
-    return _queued(actor=actor, namespace=job.namespace, fields=fields)
+    return job_queue(created_by=actor.user, namespace=job.namespace, fields=fields)
 
 
-def _queued(*, actor: Actor, namespace: Namespace, fields: dict) -> Job:
+def job_queue(*, created_by: User | None, namespace: Namespace, fields: dict, **extra) -> Job:
+    """A SCHEDULING job of those fields, its task sent once the transaction commits."""
     with transaction.atomic():
-        job = Job.objects.create(namespace=namespace, created_by=actor.user, **fields)
+        job = Job.objects.create(namespace=namespace, created_by=created_by, **fields, **extra)
         job_run_enqueue(job.id, unreachable=lambda error: _unreachable(job.id, error))
     return job
 

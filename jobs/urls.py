@@ -9,6 +9,7 @@ app_name = "jobs"
 
 NAMESPACE = r"(?P<namespace>[^/]+)"
 JOB = rf"{NAMESPACE}/(?P<job_id>[0-9a-f]{{24}})"
+SCHEDULED = rf"{NAMESPACE}/(?P<scheduled_id>[0-9a-f]{{24}})"
 
 urlpatterns = [
     re_path(r"^api/jobs/hardware$", api.HardwareView.as_view()),
@@ -16,4 +17,11 @@ urlpatterns = [
     re_path(rf"^api/jobs/{JOB}$", api.JobView.as_view()),
     re_path(rf"^api/jobs/{JOB}/(?P<action>cancel|duplicate)$", api.JobActionView.as_view()),
     re_path(rf"^api/jobs/{JOB}/logs$", api.logs),
+    re_path(rf"^api/scheduled-jobs/{NAMESPACE}$", api.ScheduledJobsView.as_view()),
+    re_path(rf"^api/scheduled-jobs/{SCHEDULED}$", api.ScheduledJobView.as_view()),
+    re_path(rf"^api/scheduled-jobs/{SCHEDULED}/labels$", api.ScheduledJobView.as_view()),
+    re_path(
+        rf"^api/scheduled-jobs/{SCHEDULED}/(?P<action>suspend|resume|schedule|run)$",
+        api.ScheduledJobActionView.as_view(),
+    ),
 ]

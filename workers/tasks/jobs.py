@@ -11,10 +11,13 @@ from workers.celery import app
 @signals.worker_ready.connect
 def _orphans_end(sender=None, **kwargs) -> None:
     # A worker killed outright took its jobs' programs with it; their rows still say RUNNING.
+    # Each jobs worker also sweeps for scheduled runs that are due.
     if "jobs" in {queue.name for queue in sender.task_consumer.queues}:
+        from jobs.schedule import sweeper_start
         from jobs.services import jobs_orphans_end
 
         jobs_orphans_end()
+        sweeper_start()
 
 
 @signals.worker_shutdown.connect
