@@ -13,6 +13,7 @@ urlpatterns = [
     # catch-all for /api/spaces/ otherwise.
     path("", include("spaces.urls")),
     path("", include("jobs.urls")),
+    path("", include("xetstore.bucket_urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections
 
 from jobs.models import Job
@@ -29,7 +30,9 @@ from jobs.runtime import Runtime, RuntimeUnavailable, runtime_ready
 from jobs.selectors import job_dir, job_log_path, job_log_tail, job_secrets, log_redact
 from jobs.services import job_claim, job_end
 from jobs.uv import LAYER, LayerFailed, layer_ready, script_dependencies, uv_run_parse
+from jobs.volumes import host_path, volumes_materialize
 from registry import errors
+from registry.permissions import Actor
 from sandbox.outbound import OutboundRelay
 from sandbox.runner import Limits, Outbound, Sandbox, SandboxProcess, sandbox_start
 
@@ -126,10 +129,13 @@ def _execute(job: Job, secrets: dict[str, str], writer: LogWriter) -> tuple[str,
     workdir.mkdir(mode=0o755)
     relay = OutboundRelay(private / "hub.sock", _hub_address(), uid=uid)
     try:
-        command, layer = _program(job, runtime, workdir, writer)
+        creator = Actor(job.created_by) if job.created_by else Actor(AnonymousUser())
+        mounts = volumes_materialize(actor=creator, volumes=job.volumes, into=private / "volumes")
+        command, layer = _program(job, runtime, workdir, mounts, writer)
         sandbox = _sandbox(
             job, secrets, runtime, workdir, Outbound(private / "hub.sock", HUB_PORT), uid
         )
+        sandbox = replace(sandbox, ro_binds=[*sandbox.ro_binds, *mounts])
         if layer is not None:
             sandbox = _with_layer(sandbox, layer)
         return _supervise(job, sandbox, command, writer)
@@ -139,7 +145,7 @@ def _execute(job: Job, secrets: dict[str, str], writer: LogWriter) -> tuple[str,
 
 
 def _program(
-    job: Job, runtime: Runtime, workdir: Path, writer: LogWriter
+    job: Job, runtime: Runtime, workdir: Path, mounts: list[tuple[Path, str]], writer: LogWriter
 ) -> tuple[list[str], Path | None]:
     """What runs in the sandbox, and the layer of packages it needs: the job's command, or
     for `uv run` the script or command after its dependencies are installed (jobs/uv.py)."""
@@ -156,9 +162,9 @@ def _program(
         requirements += script_dependencies(job.script)
         command = ["python", job.script_name, *args]
     elif run.is_script:
-        script = Path(run.target)  # in a volume the sandbox mounts
+        script = host_path(mounts, run.target)  # a local script, shipped in a volume
         command = ["python", run.target, *args]
-        if script.is_file():
+        if script is not None and script.is_file():
             requirements += script_dependencies(script.read_text(errors="replace"))
     else:
         command = [run.target, *args]

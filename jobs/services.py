@@ -14,6 +14,7 @@ from django.utils import timezone
 from jobs.models import Job
 from jobs.selectors import HARDWARE
 from jobs.uv import script_dependencies, uv_run_parse
+from jobs.volumes import volumes_parse
 from registry import errors
 from registry.models import Namespace, User
 from registry.permissions import Action, Actor, require
@@ -50,7 +51,7 @@ _NOT_OFFERED = {
 
 _SPEC_FIELDS = (
     "image", "command", "arguments", "environment", "secrets", "flavor", "timeout_seconds",
-    "labels", "script_name", "script",
+    "labels", "script_name", "script", "volumes",
 )  # fmt: skip
 
 
@@ -115,8 +116,6 @@ def job_spec_parse(spec: object) -> dict:
     for field, what in _NOT_OFFERED.items():
         if spec.get(field):
             raise errors.BadRequest(f"This hub does not offer {what} for jobs ({field})")
-    if spec.get("volumes"):
-        raise errors.BadRequest("This hub does not offer volumes for jobs")
     if spec.get("attempts") not in (None, 1):
         raise errors.BadRequest("This hub runs a job once: attempts must be 1")
     flavor = spec.get("flavor") or HARDWARE
@@ -151,6 +150,7 @@ def job_create(*, actor: Actor, namespace: Namespace, spec: object, hub_url: str
 def job_fields(*, actor: Actor, spec: object, hub_url: str) -> dict:
     """The Job fields of a spec, a script URL's script included (see job_create)."""
     fields = job_spec_parse(spec)
+    fields["volumes"] = volumes_parse(actor=actor, volumes=spec.get("volumes"))
     run = uv_run_parse(fields["command"])
     if run is not None and "://" in run.target:
         name, text = script_read(actor=actor, url=run.target, hub_url=hub_url)

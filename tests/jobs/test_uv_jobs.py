@@ -4,6 +4,7 @@ layer the job sees first, the hub's own packages are not installed again."""
 
 import huggingface_hub
 import pytest
+from huggingface_hub import Volume
 from huggingface_hub.errors import HfHubHTTPError
 
 SCRIPT = """# /// script
@@ -71,3 +72,44 @@ def test_a_private_script_of_someone_else_is_not_read(hub, alice, charlie, repo_
     with pytest.raises(HfHubHTTPError) as refused:
         charlie.api(hub).run_uv_job(f"{hub.url}/{repo_id}/resolve/main/moo.py", namespace="charlie")
     assert refused.value.response.status_code in {401, 404}
+
+
+LOCAL_SCRIPT = (
+    SCRIPT
+    + """
+print("config:", open(sys.argv[-1]).read())
+"""
+)
+
+
+def test_a_local_uv_script_ships_through_a_bucket_mounted_at_data(hub, alice, tmp_path):
+    api = alice.api(hub)
+    script, config = tmp_path / "local_moo.py", tmp_path / "config.yaml"
+    script.write_text(LOCAL_SCRIPT)
+    config.write_text("epochs: 3")
+    job = api.run_uv_job(
+        str(script), script_args=["from", "a file", str(config)], namespace="alice"
+    )
+    [volume] = job.volumes
+    assert (volume.type, volume.source, volume.mount_path) == (
+        "bucket",
+        "alice/jobs-artifacts",
+        "/data",
+    )
+    done = finished(api, job.id)
+    lines = list(api.fetch_job_logs(job_id=job.id, namespace="alice"))
+    assert done.status.stage == "COMPLETED", (done.status.message, lines)
+    assert "| from a file /data/config.yaml |" in lines
+    assert "config: epochs: 3" in lines
+    # The artifacts bucket is private to alice's namespace.
+    assert api.bucket_info("alice/jobs-artifacts").private is True
+
+
+def test_a_job_cannot_mount_a_bucket_its_caller_cannot_see(hub, alice, charlie, repo_name):
+    alice.api(hub).create_bucket(repo_name, private=True)
+    volume = Volume(type="bucket", source=f"alice/{repo_name}", mount_path="/in")
+    with pytest.raises(HfHubHTTPError) as refused:
+        charlie.api(hub).run_job(
+            image="python:3.12", command=["ls", "/in"], volumes=[volume], namespace="charlie"
+        )
+    assert refused.value.response.status_code == 404
