@@ -107,16 +107,19 @@ def job_run(*, job_id: str) -> None:
         max_bytes=settings.HUB_JOBS_LOG_MAX_BYTES,
     )
     writer.line(f"===== Job started at {datetime.now(UTC).isoformat()} =====")
+    # Whatever happens, the job ends: an unexpected failure is an ERROR too (and is raised on
+    # to the task's log), never a job left RUNNING.
+    stage, reason = Stage.ERROR, "The hub could not run the job"
     try:
         stage, reason = _execute(job, secrets, writer)
     except (RuntimeUnavailable, LayerFailed, errors.HubError) as exc:
-        stage, reason = Stage.ERROR, str(exc)
+        reason = str(exc)
     finally:
         writer.close()
-    if stage == Stage.ERROR:
-        reason = f"{reason}\n{job_log_tail(job.id)}".strip()
-    close_old_connections()
-    job_end(job_id=job.id, stage=stage, message=reason)
+        if stage == Stage.ERROR:
+            reason = f"{reason}\n{job_log_tail(job.id)}".strip()
+        close_old_connections()
+        job_end(job_id=job.id, stage=stage, message=reason)
 
 
 def _execute(job: Job, secrets: dict[str, str], writer: LogWriter) -> tuple[str, str]:
