@@ -46,7 +46,7 @@ lint: $(TEST_STAMP)
 # so the two passes run side by side (each prints its report when it ends). The
 # benchmarks' smoke tests run once, each in one pass: they check the scripts, not the
 # database; those whose benchmark is meant for PostgreSQL + Redis run in that pass.
-# Two long end-to-end runs also run once, to keep CI's time: the client's own test suite
+# Some long end-to-end runs also run once, to keep CI's time: the client's own test suite
 # against PostgreSQL + Redis, Gradio Spaces (built and run by the embedded hub's worker),
 # and the jobs pages and uv jobs (a browser, and installs from the package index).
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
