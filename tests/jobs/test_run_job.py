@@ -3,6 +3,9 @@ the stock client against a live hub: jobs run in the sandbox on the hub's own Py
 the hub (and only the hub) through HF_ENDPOINT, and end as the Hub's stages."""
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -51,6 +54,17 @@ except OSError as exc:
 found["shadow"] = os.path.exists("/etc/shadow")
 print("FOUND " + json.dumps(found))
 """
+
+
+HF = str(Path(sys.executable).with_name("hf"))
+
+
+def hf(hub, persona, *args: str) -> str:
+    """The `hf` command as a user runs it, with HF_ENDPOINT and HF_TOKEN set."""
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": persona.token, "NO_COLOR": "1"}
+    done = subprocess.run([HF, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def run(api: HfApi, command: list[str], **options):
@@ -202,3 +216,11 @@ def test_a_job_that_fills_its_disk_ends_as_error(hub, alice):
     done = finished(api, job.id)
     assert done.status.stage == "ERROR"
     assert "No space left on device" in done.status.message, done.status.message
+
+
+def test_hf_jobs_run_streams_the_log_and_hf_jobs_ps_lists_the_job(hub, alice):
+    printed = hf(hub, alice, "jobs", "run", "python:3.12", "python", "-c", "print('from the cli')")
+    assert "from the cli" in printed.splitlines()
+    assert "completed" in printed
+    job_id = printed.split("id: ", 1)[1].split()[0]
+    assert job_id[:8] in hf(hub, alice, "jobs", "ps", "-a")

@@ -2,6 +2,11 @@
 and `--with` ones are installed by the worker from the package index (wheels only) into a
 layer the job sees first, the hub's own packages are not installed again."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import huggingface_hub
 import pytest
 from huggingface_hub import Volume
@@ -13,6 +18,11 @@ SCRIPT = """# /// script
 import sys
 
 import cowsay
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import huggingface_hub
 
 print(cowsay.get_output_string("cow", " ".join(sys.argv[1:])))
@@ -113,3 +123,16 @@ def test_a_job_cannot_mount_a_bucket_its_caller_cannot_see(hub, alice, charlie, 
             image="python:3.12", command=["ls", "/in"], volumes=[volume], namespace="charlie"
         )
     assert refused.value.response.status_code == 404
+
+
+def test_hf_jobs_uv_run_ships_a_local_script(hub, alice, tmp_path):
+    script = tmp_path / "hello_uv.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": alice.token, "NO_COLOR": "1"}
+    hf = str(Path(sys.executable).with_name("hf"))
+    done = subprocess.run(
+        [hf, "jobs", "uv", "run", str(script), "cli", "moo"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| cli moo |" in done.stdout.splitlines()
