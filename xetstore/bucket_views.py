@@ -49,8 +49,9 @@ def bucket(request: HttpRequest, namespace: str, bucket_name: str) -> JsonRespon
         if visibility not in _VISIBILITY:
             raise errors.BadRequest("visibility must be 'public' or 'private'")
         made = bucket_create(
-            actor=who, namespace=target, name=bucket_name, private=_VISIBILITY[visibility]
-        )
+            actor=who, namespace=target, name=bucket_name, private=_VISIBILITY[visibility],
+            base_url=base_url(request),
+        )  # fmt: skip
         url = f"{base_url(request)}/buckets/{made.bucket_id}"
         return JsonResponse({"url": url, "id": made.bucket_id, "name": made.name})
     found = bucket_get(actor=who, namespace=_namespace(request, namespace).name, name=bucket_name)

@@ -59,15 +59,21 @@ def buckets_of(*, actor: Actor, namespace: Namespace, search: str | None) -> lis
     return [b for b in found.order_by("name") if bucket_readable(actor=actor, bucket=b)]
 
 
-def bucket_create(*, actor: Actor, namespace: Namespace, name: str, private: bool) -> Bucket:
-    """A bucket of `namespace`, whose writers may create one; 409 when the name is taken."""
+def bucket_create(
+    *, actor: Actor, namespace: Namespace, name: str, private: bool, base_url: str
+) -> Bucket:
+    """A bucket of `namespace`, whose writers may create one; 409 when the name is taken,
+    with the bucket's `url` (create_bucket(exist_ok=True) reads it from the 409's body)."""
     require(actor, Action.WRITE, namespace=namespace)
     validate_repo_name(name)
     try:
         with transaction.atomic():
             return Bucket.objects.create(namespace=namespace, name=name, private=private)
     except IntegrityError:
-        raise errors.Conflict(f"Bucket {namespace.name}/{name} already exists") from None
+        url = f"{base_url}/buckets/{namespace.name}/{name}"
+        raise errors.Conflict(
+            f"Bucket {namespace.name}/{name} already exists", body={"url": url}
+        ) from None
 
 
 def bucket_delete(*, actor: Actor, bucket: Bucket) -> None:

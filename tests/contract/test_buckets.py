@@ -25,6 +25,7 @@ def test_alice_uploads_lists_downloads_and_deletes_bucket_files(
     url = api.create_bucket(repo_name, private=True)
     bucket_id = f"alice/{repo_name}"
     assert url.bucket_id == bucket_id
+    assert api.create_bucket(repo_name, exist_ok=True).bucket_id == bucket_id
     weights = os.urandom(300_000)
     (tmp_path / "weights.bin").write_bytes(weights)
     api.batch_bucket_files(
