@@ -35,3 +35,17 @@ def test_charlie_gets_no_page_of_alices_jobs(hub, alice, browser: Browser):
     assert page.goto(f"{hub.url}/jobs/alice/{job.id}").status == 404
     assert page.goto(f"{hub.url}/jobs/alice").status == 403
     context.close()
+
+
+def test_alice_cancels_a_running_job_from_its_page(hub, alice, browser: Browser):
+    api = alice.api(hub)
+    job = api.run_job(image="python:3.12", command=["sleep", "600"])
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, hub, "alice")
+    page.goto(f"{hub.url}/jobs/alice/{job.id}")
+    page.get_by_role("button", name="Cancel job").click()
+    expect(page.locator("h1 .job-stage")).to_have_text("CANCELED")
+    expect(page.get_by_label("Status message")).to_have_text("Canceled by alice")
+    assert api.inspect_job(job_id=job.id).status.stage == "CANCELED"
+    context.close()
