@@ -37,10 +37,9 @@ class Job(models.Model):
     command = models.JSONField(default=list)
     arguments = models.JSONField(default=list)
     environment = models.JSONField(default=dict)
-    # Secret environment variables, as given: stored like Space secrets are today (plain, in
-    # the database), read only by the worker that runs the job and by the masking of its
-    # log; no answer or page shows a value. To be moved to the shared encryption of Space
-    # secrets when it lands: only this field and jobs.selectors.job_secrets read it.
+    # Secret environment variables, each value sealed as Space secrets are
+    # (registry/sealing.py); opened only by jobs.selectors.job_secrets, for the worker that
+    # runs the job and the masking of its log. No answer or page shows a value.
     secrets = models.JSONField(default=dict)
     flavor = models.CharField(max_length=40, default="cpu-basic")
     timeout_seconds = models.IntegerField()

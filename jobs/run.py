@@ -100,7 +100,10 @@ def job_run(*, job_id: str) -> None:
         return
     job = Job.objects.select_related("namespace").get(pk=job_id)
     job_dir(job.id).mkdir(parents=True, exist_ok=True)
-    secrets = job_secrets(job)
+    try:
+        secrets, unreadable = job_secrets(job), ""
+    except errors.HubError as exc:
+        secrets, unreadable = {}, exc.message
     writer = LogWriter(
         job_log_path(job.id),
         secrets=list(secrets.values()),
@@ -111,7 +114,11 @@ def job_run(*, job_id: str) -> None:
     # to the task's log), never a job left RUNNING.
     stage, reason = Stage.ERROR, "The hub could not run the job"
     try:
-        stage, reason = _execute(job, secrets, writer)
+        if unreadable:
+            writer.line(unreadable)
+            reason = unreadable
+        else:
+            stage, reason = _execute(job, secrets, writer)
     except (RuntimeUnavailable, LayerFailed, errors.HubError) as exc:
         reason = str(exc)
     finally:

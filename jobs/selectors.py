@@ -13,6 +13,7 @@ from jobs.models import Job, ScheduledJob
 from registry import errors
 from registry.models import Namespace
 from registry.permissions import Actor, namespace_role
+from registry.sealing import SecretUnreadable, unseal
 
 # The one flavor this hub runs, as list_jobs_hardware reads it (JobHardwareInfo).
 HARDWARE = "cpu-basic"
@@ -197,8 +198,18 @@ def log_redact(text: str, *, secrets: list[str]) -> str:
 
 
 def job_secrets(job: Job) -> dict[str, str]:
-    """The secret environment of a job, for the worker that runs it and nobody else."""
-    return {str(key): str(value) for key, value in job.secrets.items()}
+    """The secret environment of a job, opened, for the worker that runs it and nobody
+    else; a BadRequest naming the first secret no key of this hub opens."""
+    opened = {}
+    for key, value in job.secrets.items():
+        try:
+            opened[str(key)] = unseal(str(value))
+        except SecretUnreadable:
+            raise errors.BadRequest(
+                f"The secret {key} cannot be decrypted with this hub's keys (HUB_SECRETS_KEYS);"
+                " run the job again with it"
+            ) from None
+    return opened
 
 
 def log_lines(path: Path) -> Iterator[tuple[str, str]]:

@@ -19,6 +19,7 @@ from registry import errors
 from registry.models import Namespace, User
 from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_open
+from registry.sealing import seal
 from registry.selectors import REPO_TYPES, repo_get_visible
 from workers.jobs import job_run_enqueue
 
@@ -131,7 +132,8 @@ def job_spec_parse(spec: object) -> dict:
         "command": command,
         "arguments": _strings(spec.get("arguments") or [], "arguments"),
         "environment": _variables(spec.get("environment"), "environment"),
-        "secrets": _variables(spec.get("secrets"), "secrets"),
+        # Sealed as Space secrets are (registry/sealing.py): only job_secrets opens them.
+        "secrets": {k: seal(v) for k, v in _variables(spec.get("secrets"), "secrets").items()},
         "flavor": flavor,
         "timeout_seconds": _timeout(spec.get("timeoutSeconds")),
         "labels": labels_parse(spec.get("labels")),
