@@ -438,6 +438,7 @@ def train(settings: Settings, workdir: Path) -> dict:
         "eval_split": held_name,
         "results": {k: round(float(v), 6) for k, v in results.items()},
         "losses": [(e["step"], e["loss"]) for e in trainer.state.log_history if "loss" in e],
+        "train_seconds": metrics["train_runtime"],
         "train_samples_per_second": metrics["train_samples_per_second"],
     }
 
@@ -552,6 +553,7 @@ def run(settings: Settings) -> dict:
         "url": url,
         "eval_split": outcome["eval_split"],
         "results": outcome["results"],
+        "train_seconds": outcome["train_seconds"],
         "train_samples_per_second": outcome["train_samples_per_second"],
     }
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from datasets import ClassLabel, Dataset, Features, Value
+from datasets import ClassLabel, Dataset, Features, List, Value
 from huggingface_hub import HfApi
 
 from tests.contract.helpers import client_env
@@ -71,3 +71,31 @@ def run_program(
         text=True,
         timeout=600,
     )
+
+
+def entities_dataset(folder: Path) -> Path:
+    """Words and their entity tags (a list of ClassLabel), train and validation."""
+    tags = ClassLabel(names=["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+    features = Features({"tokens": List(Value("string")), "ner_tags": List(tags)})
+    rows = [
+        (["my", "name", "is", "wolfgang"], [0, 0, 0, 1]),
+        (["i", "live", "in", "berlin"], [0, 0, 0, 3]),
+        (["paris", "is", "the", "capital", "of", "france"], [3, 0, 0, 0, 0, 3]),
+    ]
+    (folder / "data").mkdir(parents=True)
+    for split, repeat in (("train", 4), ("validation", 1)):
+        data = {"tokens": [w for w, _ in rows] * repeat, "ner_tags": [t for _, t in rows] * repeat}
+        Dataset.from_dict(data, features).to_parquet(
+            str(folder / "data" / f"{split}-00000-of-00001.parquet")
+        )
+    return folder
+
+
+def summaries_dataset(folder: Path) -> Path:
+    """Documents and their summaries, train and test."""
+    rows = [(line, " ".join(line.split()[:3])) for line in LINES]
+    (folder / "data").mkdir(parents=True)
+    for split, repeat in (("train", 3), ("test", 1)):
+        data = {"document": [d for d, _ in rows] * repeat, "summary": [s for _, s in rows] * repeat}
+        Dataset.from_dict(data).to_parquet(str(folder / "data" / f"{split}.parquet"))
+    return folder

@@ -8,11 +8,23 @@ from pathlib import Path
 import pytest
 import yaml
 from huggingface_hub import HfApi, snapshot_download
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForSeq2SeqLM,
+    AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
+)
 
 from evaluation.modelindex import self_reported
 from registry.cards import split_front_matter
-from tests.finetune.factories import lines_dataset, push_folder, reviews_dataset, run_program
+from tests.finetune.factories import (
+    entities_dataset,
+    lines_dataset,
+    push_folder,
+    reviews_dataset,
+    run_program,
+    summaries_dataset,
+)
 from tests.inference import tiny
 
 pytestmark = pytest.mark.live
@@ -114,3 +126,50 @@ def test_a_fine_tune_on_a_dataset_without_the_named_column_fails_before_training
     assert "its columns are: sentence, label" in run.stderr
     assert "step " not in run.stdout
     assert not api.repo_exists(f"alice/{repo_name}-tuned")
+
+
+def test_alice_fine_tunes_a_token_classifier_scored_by_entity_f1(hub, alice, repo_name, tmp_path):
+    api = alice.api(hub)
+    base = push_folder(api, f"alice/{repo_name}-base", tiny.token_classifier(tmp_path / "base"))
+    data = push_folder(api, f"alice/{repo_name}-ner", entities_dataset(tmp_path / "data"),
+                       "dataset")  # fmt: skip
+    params = {
+        "base_model": base,
+        "dataset": data,
+        "task": "token-classification",
+        "output_repo": f"alice/{repo_name}-tuned",
+        "hyperparameters": {"max_steps": 2, "batch_size": 4},
+    }
+
+    result = _result(run_program(hub, alice.token, tmp_path / "job", params))
+
+    assert set(result["results"]) == {"f1", "precision", "recall", "accuracy"}
+    card, folder = _card(api, f"alice/{repo_name}-tuned")
+    model = AutoModelForTokenClassification.from_pretrained(folder)
+    assert model.config.id2label == {0: "O", 1: "B-PER", 2: "I-PER", 3: "B-LOC", 4: "I-LOC"}
+    assert card["pipeline_tag"] == "token-classification"
+
+
+def test_alice_fine_tunes_a_summarizer_evaluated_on_the_test_split(hub, alice, repo_name, tmp_path):
+    api = alice.api(hub)
+    base = push_folder(api, f"alice/{repo_name}-bart", tiny.seq2seq(tmp_path / "base"))
+    data = push_folder(api, f"alice/{repo_name}-docs", summaries_dataset(tmp_path / "data"),
+                       "dataset")  # fmt: skip
+    params = {
+        "base_model": base,
+        "dataset": data,
+        "task": "summarization",
+        "output_repo": f"alice/{repo_name}-tuned",
+        "hyperparameters": {"max_steps": 2, "batch_size": 4, "max_length": 16},
+    }
+
+    result = _result(run_program(hub, alice.token, tmp_path / "job", params))
+
+    assert result["eval_split"] == "test"
+    assert set(result["results"]) == {"rouge1", "rouge2", "rougeL"}
+    card, folder = _card(api, f"alice/{repo_name}-tuned")
+    assert AutoModelForSeq2SeqLM.from_pretrained(folder).config.model_type == "bart"
+    reported = self_reported(
+        card, task="summarization", dataset_id=data, config="default", split="test"
+    )
+    assert reported == result["results"]
