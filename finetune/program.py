@@ -27,7 +27,9 @@ import sacrebleu
 import torch
 import yaml
 from datasets import ClassLabel, Dataset, DatasetDict, load_dataset
+from datasets.exceptions import DatasetNotFoundError
 from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
 from PIL import Image, ImageDraw
 from rouge_score import rouge_scorer
 from seqeval.metrics import accuracy_score as entity_accuracy
@@ -45,6 +47,7 @@ from transformers import (
     DataCollatorForSeq2Seq,
     DataCollatorForTokenClassification,
     DataCollatorWithPadding,
+    PrinterCallback,
     Trainer,
     TrainerCallback,
     TrainingArguments,
@@ -142,8 +145,10 @@ def settings_read(argv: list[str]) -> Settings:
 def splits_load(settings: Settings) -> tuple[Dataset, Dataset, str]:
     """The training split, the held-out split and the held-out split's name, columns checked."""
     print(f"loading dataset {settings.dataset}", flush=True)
-    data = load_dataset(settings.dataset, name=settings.config)
-    assert isinstance(data, DatasetDict)
+    try:
+        data = load_dataset(settings.dataset, name=settings.config)
+    except (DatasetNotFoundError, ValueError) as exc:  # no such dataset, or config
+        raise BadInput(f"dataset {settings.dataset} could not be loaded: {exc}") from exc
     train = _split(data, settings.split, settings)
     columns_check(train, settings)
     name = settings.eval_split or next(
@@ -181,23 +186,17 @@ def columns_check(split: Dataset, settings: Settings) -> None:
         )
 
 
-def label_names(train: Dataset, column: str, *, per_token: bool) -> list[str]:
-    """The class names: a ClassLabel's own, else the distinct values seen in training."""
+def label_encoding(train: Dataset, column: str, *, per_token: bool) -> tuple[list[str], object]:
+    """The class names and value -> class id: a ClassLabel's own names (its values are the
+    ids already), else the distinct values seen in training, as text."""
     feature = train.features[column]
     feature = feature.feature if per_token and hasattr(feature, "feature") else feature
     if isinstance(feature, ClassLabel):
-        return list(feature.names)
+        return list(feature.names), int
     values = train[column]
-    return sorted(
-        {str(v) for row in values for v in row} if per_token else {str(v) for v in values}
-    )
-
-
-def _label_id(value, names: list[str]) -> int:
-    # ClassLabel columns hold ids already; other columns hold the names themselves.
-    return (
-        value if isinstance(value, int) and not isinstance(value, bool) else names.index(str(value))
-    )
+    seen = {str(v) for row in values for v in row} if per_token else {str(v) for v in values}
+    ids = {name: i for i, name in enumerate(sorted(seen))}
+    return list(ids), lambda value: ids[str(value)]
 
 
 # -- tasks: model, features, collator, metrics -----------------------------------------------
@@ -262,14 +261,14 @@ def _mapped(split: Dataset, function) -> Dataset:
 
 def _classification(settings, tokenizer, train, held_out, max_length) -> Prepared:
     text, label = settings.columns["input"], settings.columns["label"]
-    names = label_names(train, label, per_token=False)
+    names, label_id = label_encoding(train, label, per_token=False)
     model = AutoModelForSequenceClassification.from_pretrained(
         settings.base_model, **_label_config(names)
     )
 
     def features(batch: dict) -> dict:
         encoded = tokenizer([str(x) for x in batch[text]], truncation=True, max_length=max_length)
-        encoded["labels"] = [_label_id(v, names) for v in batch[label]]
+        encoded["labels"] = [label_id(v) for v in batch[label]]
         return encoded
 
     def evaluate(trainer, _, encoded) -> dict:
@@ -295,7 +294,7 @@ def _classification(settings, tokenizer, train, held_out, max_length) -> Prepare
 
 def _token_classification(settings, tokenizer, train, held_out, max_length) -> Prepared:
     words, tags = settings.columns["input"], settings.columns["label"]
-    names = label_names(train, tags, per_token=True)
+    names, label_id = label_encoding(train, tags, per_token=True)
     model = AutoModelForTokenClassification.from_pretrained(
         settings.base_model, **_label_config(names)
     )
@@ -305,7 +304,7 @@ def _token_classification(settings, tokenizer, train, held_out, max_length) -> P
             batch[words], is_split_into_words=True, truncation=True, max_length=max_length
         )
         encoded["labels"] = [
-            _aligned(encoded.word_ids(i), [_label_id(t, names) for t in row])
+            _aligned(encoded.word_ids(i), [label_id(t) for t in row])
             for i, row in enumerate(batch[tags])
         ]
         return encoded
@@ -364,7 +363,11 @@ def _generation_metrics(trainer, tokenizer, raw: Dataset, settings: Settings) ->
             padding=True, return_tensors="pt",
         )  # fmt: skip
         with torch.no_grad():
-            out = model.generate(**encoded, max_new_tokens=settings.hyperparameters.max_length)
+            out = model.generate(
+                input_ids=encoded["input_ids"],
+                attention_mask=encoded["attention_mask"],
+                max_new_tokens=settings.hyperparameters.max_length,
+            )
         predicted += tokenizer.batch_decode(out, skip_special_tokens=True)
     references = [str(x) for x in raw[settings.columns["label"]]]
     if settings.task == "translation":
@@ -415,12 +418,21 @@ def training_arguments(hyper: Hyperparameters, output_dir: str) -> TrainingArgum
     )
 
 
-def train(settings: Settings, workdir: Path) -> dict:
-    """Loads, checks, trains, evaluates and saves into workdir/model; what the card records."""
+def train(settings: Settings, api: HfApi, workdir: Path) -> dict:
+    """Loads and checks the data and the model, makes sure the output repo can be written,
+    then trains, evaluates and saves into workdir/model; what the card records."""
     train_raw, held_raw, held_name = splits_load(settings)
     print(f"loading model {settings.base_model}", flush=True)
-    tokenizer = AutoTokenizer.from_pretrained(settings.base_model)
-    prepared = prepare(settings, tokenizer, train_raw, held_raw)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(settings.base_model)
+        prepared = prepare(settings, tokenizer, train_raw, held_raw)
+    except OSError as exc:  # not a model repo, or not one this token can read
+        raise BadInput(f"base model {settings.base_model} could not be loaded: {exc}") from exc
+    # Before hours of training: a repo the token cannot write fails now, not at the push.
+    try:
+        api.create_repo(settings.output_repo, private=settings.private, exist_ok=True)
+    except HfHubHTTPError as exc:
+        raise BadInput(f"cannot create or write {settings.output_repo}: {exc}") from exc
     trainer = Trainer(
         model=prepared.model,
         args=training_arguments(settings.hyperparameters, str(workdir / "trainer")),
@@ -429,6 +441,7 @@ def train(settings: Settings, workdir: Path) -> dict:
         processing_class=tokenizer,
         callbacks=[Progress()],
     )
+    trainer.remove_callback(PrinterCallback)  # Progress prints the job log's lines instead
     print(f"training on {len(prepared.train)} examples", flush=True)
     metrics = trainer.train().metrics
     print(f"evaluating on {held_name} ({len(held_raw)} examples)", flush=True)
@@ -527,27 +540,26 @@ def card_text(settings: Settings, outcome: dict, dataset_revision: str) -> str:
     )
 
 
-def push(settings: Settings, folder: Path, outcome: dict) -> str:
-    api = HfApi()
+def push(settings: Settings, api: HfApi, folder: Path, outcome: dict) -> str:
     revision = api.dataset_info(settings.dataset).sha or ""
     (folder / "loss_curve.png").write_bytes(loss_curve_png(outcome["losses"]))
     (folder / "README.md").write_text(card_text(settings, outcome, revision))
     print(f"pushing to {settings.output_repo}", flush=True)
-    url = api.create_repo(settings.output_repo, private=settings.private, exist_ok=True)
-    api.upload_folder(
+    commit = api.upload_folder(
         folder_path=folder,
-        repo_id=url.repo_id,
+        repo_id=settings.output_repo,
         commit_message=f"Fine-tune {settings.base_model} on {settings.dataset}",
         ignore_patterns=["training_args.bin"],
     )
-    return str(url)
+    return commit.repo_url.url
 
 
 def run(settings: Settings) -> dict:
     torch.manual_seed(settings.hyperparameters.seed)
     with tempfile.TemporaryDirectory(prefix="finetune-") as workdir:
-        outcome = train(settings, Path(workdir))
-        url = push(settings, Path(workdir) / "model", outcome)
+        api = HfApi()
+        outcome = train(settings, api, Path(workdir))
+        url = push(settings, api, Path(workdir) / "model", outcome)
     return {
         "repo": settings.output_repo,
         "url": url,

@@ -173,3 +173,25 @@ def test_alice_fine_tunes_a_summarizer_evaluated_on_the_test_split(hub, alice, r
         card, task="summarization", dataset_id=data, config="default", split="test"
     )
     assert reported == result["results"]
+
+
+def test_charlie_cannot_fine_tune_into_alices_namespace_and_nothing_is_trained(
+    hub, alice, charlie, repo_name, tmp_path
+):
+    api = alice.api(hub)
+    base = push_folder(api, f"alice/{repo_name}-base", tiny.text_classifier(tmp_path / "base"))
+    data = push_folder(api, f"alice/{repo_name}-reviews", reviews_dataset(tmp_path / "data"),
+                       "dataset")  # fmt: skip
+    params = {
+        "base_model": base,
+        "dataset": data,
+        "task": "text-classification",
+        "output_repo": f"alice/{repo_name}-tuned",
+    }
+
+    run = run_program(hub, charlie.token, tmp_path / "job", params)
+
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"error: cannot create or write alice/{repo_name}-tuned: " in run.stderr
+    assert "step " not in run.stdout
+    assert not api.repo_exists(f"alice/{repo_name}-tuned")
