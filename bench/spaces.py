@@ -63,8 +63,11 @@ def main() -> None:
         api = HfApi(endpoint=hub.url, token=hub.token)
         cold_start(api, "alice/warmup")  # builds the base environment if this machine has none
         starts = [cold_start(api, f"alice/cold-{n}") for n in range(rounds)]
-        printed = hub.manage("shell", "-c", _SOCKET.format(name="cold-0")).stdout
-        socket = printed.strip().splitlines()[-1]
+        # The last one started: beyond HUB_SPACES_MAX_RUNNING the first ones went to sleep.
+        last = f"cold-{rounds - 1}"
+        printed = hub.manage("shell", "-c", _SOCKET.format(name=last)).stdout
+        # The shell may print its own notes around ours.
+        socket = next((line for line in printed.splitlines() if line.startswith("/")), printed)
         assert Path(socket).is_socket(), f"no socket at {socket!r}"
         path = "/gradio_api/info"
         with (
@@ -74,7 +77,7 @@ def main() -> None:
             baseline, subject = race(
                 rounds,
                 requests_timer(direct, f"http://app{path}", count),
-                requests_timer(proxied, f"{hub.url}/spaces-apps/alice/cold-0{path}", count),
+                requests_timer(proxied, f"{hub.url}/spaces-apps/alice/{last}{path}", count),
             )
     print(f"cold start of a small Gradio Space: best {min(starts):.2f}s of {rounds}")
     table(

@@ -7,8 +7,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evaluation import selectors
+from evaluation import hubresults, selectors
 from evaluation.errors import InvalidEvaluation
+from evaluation.hubformat import verify_token_read
 from evaluation.models import EvaluationJob, Leaderboard
 from evaluation.selectors import Row
 from evaluation.services.jobs import job_cancel, job_rerun, job_submit
@@ -20,7 +21,7 @@ from evaluation.services.leaderboards import (
 )
 from evaluation.services.proposals import job_path, result_propose
 from registry.models import Repo
-from registry.request import base_url, caller, repo_url
+from registry.request import api_repo, base_url, caller, repo_url
 from registry.selectors import repo_get_visible
 
 
@@ -302,3 +303,43 @@ class LeaderboardSubmitView(APIView):
             revision=str(body.get("revision") or "main"),
         )
         return Response(job_json(request, job), status=201)
+
+
+def ranked_json(position: int, item: hubresults.Ranked) -> dict:
+    namespace = item.model.namespace
+    return {
+        "rank": position,
+        "modelId": item.model.repo_id,
+        "value": item.value,
+        "filename": item.filename,
+        "verified": item.verified,
+        "source": item.source,
+        "author": {"type": namespace.kind, "name": namespace.name},
+        "pullRequest": item.pull_request,
+        "notes": item.notes,
+    }
+
+
+class DatasetLeaderboardView(APIView):
+    """`get_dataset_leaderboard(dataset)`: the dataset's first leaderboard (`?task_id=` names
+    another by its slug), verified results ranked first. `?base_model=false` includes models
+    whose card names a base model, which the Hub leaves out by default."""
+
+    def get(self, request: Request, namespace: str, name: str) -> Response:
+        dataset = api_repo(request, "datasets", namespace, name)
+        board = hubresults.dataset_board(dataset=dataset, task_id=request.GET.get("task_id"))
+        ranked = hubresults.dataset_leaderboard(
+            user=request.user,
+            board=board,
+            base_model_only=request.GET.get("base_model", "true").lower() != "false",
+            base_url=base_url(request),
+        )
+        return Response([ranked_json(n, item) for n, item in enumerate(ranked, start=1)])
+
+
+class VerifyTokenView(APIView):
+    """`?token=`: the claims of a verify token this hub signed (the job, model and commit,
+    dataset and commit, task, metric and value), or a 400 InvalidVerifyToken."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"valid": True, "claims": verify_token_read(request.GET.get("token", ""))})

@@ -152,3 +152,24 @@ class LeaderboardEntry(models.Model):
         constraints = [
             models.UniqueConstraint("leaderboard", "model_repo", name="leaderboard_entry_unique")
         ]
+
+
+class ReportedResult(models.Model):
+    """One entry of a `.eval_results/*.yaml` file at the head of a model's main branch, as
+    the file states it (a community-reported result), or why that file could not be read
+    (`error`, one row per file). Kept in step with main by `reported_results_refresh`, so a
+    dataset's leaderboard finds every model's results with one query."""
+
+    model_repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=1000)
+    position = models.PositiveIntegerField(default=0)
+    # Lowercased: dataset ids are case-insensitive, as repo names are.
+    dataset_id = models.CharField(max_length=200, blank=True)
+    task_id = models.CharField(max_length=200, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dataset_id", "task_id"])]

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from evaluation.errors import EvaluationNotFound, LeaderboardNotFound
 from evaluation.modelindex import self_reported
-from evaluation.models import EvaluationJob, Leaderboard
+from evaluation.models import EvaluationJob, Leaderboard, ReportedResult
 from evaluation.services.jobs import jobs_reap_stale
 from evaluation.specs import metric
 from registry import errors
@@ -130,6 +130,7 @@ def leaderboard_rows(*, user: User, board: Leaderboard) -> list[Row]:
         if model_id not in shown
     ]
     rows += _self_reported(user=user, board=board)
+    rows += _file_reported(user=user, board=board)
     return rank(rows, board.task, board.main_metric)
 
 
@@ -183,6 +184,26 @@ def _self_reported(*, user: User, board: Leaderboard) -> list[Row]:
                 )
             )
     return rows
+
+
+def _file_reported(*, user: User, board: Leaderboard) -> list[Row]:
+    """Results models report in `.eval_results/*.yaml` for this board (its slug as the task
+    id), as the board's main metric; shown apart from verified rows, never ranked."""
+    reported = ReportedResult.objects.filter(
+        dataset_id=board.dataset_repo.repo_id.lower(),
+        task_id=board.slug,
+        error="",
+        model_repo__in=Repo.objects.visible_to(user),
+    ).select_related("model_repo__namespace")
+    return [
+        Row(
+            model=row.model_repo,
+            verified=False,
+            values={board.main_metric: row.value},
+            sha=row.model_repo.head_sha,
+        )
+        for row in reported
+    ]
 
 
 def model_results(*, user: User, repo: Repo) -> dict:

@@ -36,6 +36,7 @@ pages = [
 
 urlpatterns = [
     path("api/evaluations", api.JobsView.as_view()),
+    path("api/evaluations/verify", api.VerifyTokenView.as_view()),
     path("api/evaluations/<int:job_id>", api.JobView.as_view()),
     re_path(
         r"^api/evaluations/(?P<job_id>[0-9]+)/(?P<action>cancel|rerun|pull-request)$",

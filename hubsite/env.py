@@ -1,6 +1,8 @@
 """Typed readers for environment variables: each names the variable when its value is bad."""
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -86,6 +88,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_keys(name: str) -> list[str]:
+    """A comma-separated list of secret keys, each at least 32 characters (none: empty)."""
+    keys = env_list(name, [])
+    for number, key in enumerate(keys, 1):
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"{name}: key {number} must be at least 32 characters")
+    return keys
+
+
 def secret_key(name: str, *, debug: bool, data_dir: Path) -> str:
     """The signing secret: from the environment, else one generated for this data directory.
 
@@ -99,9 +110,6 @@ def secret_key(name: str, *, debug: bool, data_dir: Path) -> str:
         return value
     key_file = data_dir / "secret_key"
     if not key_file.exists():
-        import secrets
-        import tempfile
-
         # Written aside and linked into place: concurrent first starts agree on one key.
         fd, tmp = tempfile.mkstemp(dir=data_dir)
         with os.fdopen(fd, "w") as handle:

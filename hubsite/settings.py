@@ -12,6 +12,7 @@ from hubsite.env import (
     env_choice,
     env_dir,
     env_int,
+    env_keys,
     env_list,
     env_str,
     env_url,
@@ -23,6 +24,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("HUB_DEBUG", False)
 HUB_DATA_DIR = env_dir("HUB_DATA_DIR", BASE_DIR / "data")
 SECRET_KEY = secret_key("HUB_SECRET_KEY", debug=DEBUG, data_dir=HUB_DATA_DIR)
+# Keys that seal secrets at rest (registry/sealing.py): the first seals, every one opens, so
+# a new key goes first and the old one stays until `manage.py resealsecrets` has run.
+# Unset: SECRET_KEY is the one key.
+HUB_SECRETS_KEYS = env_keys("HUB_SECRETS_KEYS")
 
 # The base URL clients see; when unset, each response derives it from the request.
 HUB_PUBLIC_URL = env_url("HUB_PUBLIC_URL", None, schemes={"http", "https"})
@@ -128,6 +133,10 @@ HUB_SPACES_SLEEP_TIME = env_int("HUB_SPACES_SLEEP_TIME", 48 * 3600, minimum=1)
 HUB_SPACES_MAX_RUNNING = env_int("HUB_SPACES_MAX_RUNNING", 4, minimum=1)
 HUB_SPACES_WAKE_TIMEOUT = env_int("HUB_SPACES_WAKE_TIMEOUT", 30, minimum=1)
 HUB_SPACES_MAX_RESTARTS = env_int("HUB_SPACES_MAX_RESTARTS", 3, minimum=1)
+# Seconds a web process relays a caller's requests to a running Space's app without asking
+# again whether they may (spaces/routes.py): revoking access takes effect within it; 0: ask
+# on every request.
+HUB_SPACES_ROUTE_TTL = env_int("HUB_SPACES_ROUTE_TTL", 5)
 
 # Spaces' builds and runs (spaces/build.py, spaces/run.py): the shared Gradio environment,
 # requirement layers and pip's wheel cache (several hubs may share one); the package index
@@ -147,6 +156,23 @@ HUB_SANDBOX_PROCESSES = env_int("HUB_SANDBOX_PROCESSES", 256, minimum=8)
 HUB_SANDBOX_DISK_MB = env_int("HUB_SANDBOX_DISK_MB", 512, minimum=16)
 HUB_SANDBOX_CPU_SECONDS = env_int("HUB_SANDBOX_CPU_SECONDS", 0)
 HUB_SANDBOX_OPEN_FILES = env_int("HUB_SANDBOX_OPEN_FILES", 1024, minimum=64)
+
+# Jobs (jobs/run.py): the hub's web address as the workers reach it, where a job's only
+# connection out goes (`serve` sets it for the workers it starts; default HUB_PUBLIC_URL);
+# a job's timeout when it names none, and the most it may name (seconds); each job's memory
+# and disk (MiB, its /home/user tmpfs); the log a job may write before it is stopped
+# (bytes); jobs a jobs worker runs at once.
+HUB_INTERNAL_URL = env_url("HUB_INTERNAL_URL", HUB_PUBLIC_URL, schemes={"http"})
+HUB_JOBS_TIMEOUT = env_int("HUB_JOBS_TIMEOUT", 30 * 60, minimum=1)
+HUB_JOBS_MAX_TIMEOUT = env_int("HUB_JOBS_MAX_TIMEOUT", 24 * 3600, minimum=1)
+HUB_JOBS_MEMORY_MB = env_int("HUB_JOBS_MEMORY_MB", 4096, minimum=256)
+HUB_JOBS_DISK_MB = env_int("HUB_JOBS_DISK_MB", 2048, minimum=16)
+HUB_JOBS_LOG_MAX_BYTES = env_int("HUB_JOBS_LOG_MAX_BYTES", 10 * 1024**2, minimum=4096)
+HUB_JOBS_CONCURRENCY = env_int("HUB_JOBS_CONCURRENCY", 2, minimum=1)
+# The package index `uv run` jobs install their dependencies from (unset: uv's default).
+HUB_JOBS_INDEX_URL = env_url(
+    "HUB_JOBS_INDEX_URL", HUB_SPACES_INDEX_URL, schemes={"http", "https", "file"}
+)
 
 # LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
 # under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance
@@ -198,6 +224,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "minihub_cache",
+            # Django's default (300 entries, then a third culled) would drop live rate-limit
+            # counters once many callers share a window, and let them start again at 0.
+            # Expired entries still go on every cull.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 
@@ -215,6 +245,7 @@ INSTALLED_APPS = [
     "repocollections",
     "webhooks",
     "spaces",
+    "jobs",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,10 @@ urlpatterns = [
     # Spaces first: its /api/spaces/{id}/runtime... routes would reach the registry's
     # catch-all for /api/spaces/ otherwise.
     path("", include("spaces.urls")),
+    # get_dataset_leaderboard: before the registry's catch-all for /api/datasets/.
+    path("", include("evaluation.urls_api")),
+    path("", include("jobs.urls")),
+    path("", include("xetstore.bucket_urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

@@ -154,6 +154,14 @@ def card_metadata_check(text: str) -> dict:
     return data
 
 
+def yaml_bounded_load(text: str) -> object:
+    """Any YAML document under card metadata's bounds (depth, aliases, expanded size), for
+    other YAML files the hub reads from repos. Raises yaml.YAMLError."""
+    if len(text) > MAX_EXPANDED:
+        raise _Breach(f"YAML expands to more than {MAX_EXPANDED} characters")
+    return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader: no Python objects
+
+
 def _as_list(value) -> list[str]:
     if value is None:
         return []

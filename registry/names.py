@@ -50,6 +50,7 @@ RESERVED_NAMESPACES = frozenset(
         "cas",
         "users",
         "buckets",
+        "jobs",
         "collections",
         "media",
         "admin-panel",

@@ -6,7 +6,9 @@ import base64
 import binascii
 import functools
 import json
+import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import unquote
@@ -25,6 +27,32 @@ _PREFIX_TYPES = {None: "model", "": "model", "datasets": "dataset", "spaces": "s
 # When the server does not pass the raw path on, these refs are told apart the way the
 # client does it (`SPECIAL_REFS_REVISION_REGEX`).
 _SPECIAL_REF_RE = re.compile(r"^(refs/convert/\w+|refs/pr/\d+)(?:/|$)")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_request_log = logging.getLogger("minihub.request")
+
+
+def request_logged(
+    request: HttpRequest, *, status: int, duration_ms: float, username: str | None, request_id: str
+) -> None:
+    """The request's one log line: id, method, path, status, duration, user and client
+    address (fields in JSON logs)."""
+    fields = {
+        "request_id": request_id, "method": request.method, "path": request.path,
+        "status": status, "duration_ms": duration_ms, "user": username,
+        "client": client_address(request),
+    }  # fmt: skip
+    _request_log.info(
+        "%s %s %s %.1fms user=%s id=%s",
+        request.method, request.path, status, duration_ms, username or "-", request_id,
+        extra=fields,
+    )  # fmt: skip
+
+
+def request_id_of(meta: dict) -> str:
+    """The caller's X-Request-Id when it is a plain token, else a new one; every answer
+    carries it and clients print it."""
+    incoming = meta.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:

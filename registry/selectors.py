@@ -126,3 +126,36 @@ def user_get_visible_likes(*, viewer: User, username: str):
         .select_related("repo__namespace")
         .order_by("-created_at", "-id")
     )
+
+
+# The Hub's `base_model_relation` values; a card without one gets the Hub's guess.
+BASE_MODEL_RELATIONS = ("adapter", "merge", "quantized", "finetune")
+
+
+def model_base_models(*, card: dict, paths: list[str]) -> dict | None:
+    """`baseModels` as the Hub answers it, {"relation": ..., "models": [{"id": ...}]}, from
+    the card's `base_model`; the relation is the card's `base_model_relation`, else an
+    adapter when the repo holds adapter_config.json, a merge of several bases, else a
+    fine-tune. None when the card names no base model."""
+    named = card.get("base_model")
+    bases = [str(b) for b in (named if isinstance(named, list) else [named]) if b is not None]
+    if not bases:
+        return None
+    relation = card.get("base_model_relation")
+    if relation not in BASE_MODEL_RELATIONS:
+        relation = (
+            "adapter"
+            if "adapter_config.json" in paths
+            else "merge"
+            if len(bases) > 1
+            else "finetune"
+        )
+    return {"relation": relation, "models": [{"id": base} for base in bases]}
+
+
+def model_children(*, user: User, repo: Repo):
+    """Models `user` can see whose card names `repo` as `base_model`: an indexed join on the
+    `base_model:<id>` tag rows the index keeps, not a scan of cards."""
+    return Repo.objects.visible_to(user).filter(
+        type=Repo.Type.MODEL, tag_rows__tag=f"base_model:{repo.repo_id}"
+    )

@@ -27,16 +27,20 @@ def repo_event_send(*, repo, action: str, scope: str, **payload) -> None:
     )
 
 
-# Asked with `repo=` and `base_url=` while the API answers model_info/space_info: each
-# receiver returns a dict of fields to add (the spaces app adds a Space's `host`, `subdomain`
-# and `runtime`), so the core describes what it does not own without importing its owner.
+# Asked with `repo=`, `base_url=`, `user=` (who asks) and `expand=` (the set of fields the
+# client named in `?expand=`, empty without one) while the API answers model_info/space_info:
+# each receiver returns a dict of fields to add (the spaces app adds a Space's `host`,
+# `subdomain` and `runtime`; evaluation adds `evalResults` when expanded), so the core
+# describes what it does not own without importing its owner.
 repo_info_extend = Signal()
 
 
-def repo_info_extras(*, repo, base_url: str) -> dict:
+def repo_info_extras(*, repo, base_url: str, user=None, expand: frozenset = frozenset()) -> dict:
     """The fields the apps add to `repo`'s info answer (see `repo_info_extend`)."""
     extras: dict = {}
-    answers = repo_info_extend.send(sender=type(repo), repo=repo, base_url=base_url)
+    answers = repo_info_extend.send(
+        sender=type(repo), repo=repo, base_url=base_url, user=user, expand=expand
+    )
     for _receiver, answer in answers:
         extras.update(answer or {})
     return extras

@@ -6,9 +6,11 @@ an opaque origin, so although they share the hub's host they cannot read its coo
 its API with the visitor's session; ACAO * lets that origin reach its own backend."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -16,10 +18,17 @@ from django.views.decorators.csrf import csrf_exempt
 
 from registry.models import Repo
 from registry.permissions import Action, require
-from registry.request import actor, read_token_allowed, web_repo
-from spaces.errors import SpaceNotRunning
+from registry.request import (
+    actor,
+    read_token_allowed,
+    request_id_of,
+    request_logged,
+    web_repo,
+)
+from spaces.errors import SpaceAppGone, SpaceNotRunning
 from spaces.models import SpaceRuntime
 from spaces.proxy import proxy_forward
+from spaces.routes import ROUTES, route_key
 from spaces.services import (
     app_file_of,
     space_request_seen,
@@ -44,12 +53,16 @@ def sandboxed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             response = _preflight(request)
         else:
             response = view(request, *args, **kwargs)
-        response["Content-Security-Policy"] = SANDBOX
-        response["Access-Control-Allow-Origin"] = "*"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _sandbox_headers(response)
 
     return read_token_allowed(csrf_exempt(xframe_options_exempt(wrapped)))
+
+
+def _sandbox_headers(response: HttpResponse) -> HttpResponse:
+    response["Content-Security-Policy"] = SANDBOX
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _preflight(request: HttpRequest) -> HttpResponse:
@@ -73,7 +86,58 @@ def space_app(request: HttpRequest, namespace: str, name: str, path: str = "") -
     if runtime.sdk == "static" and runtime.stage == Stage.RUNNING:
         return static_response(request, repo=repo, path=path, app_file=app_file_of(repo, "static"))
     runtime = _running(runtime)
+    user = request.user
+    ROUTES.allow(
+        route_key(request.META, namespace, name),
+        socket=runtime.socket,
+        username=user.username if user.is_authenticated else None,
+    )
     return proxy_forward(request, socket_path=runtime.socket, path=path)
+
+
+def space_app_fast(environ: dict, start_response: Callable) -> Iterable[bytes] | None:
+    """The web process's fast path (spaces/routes.py): relays a request to a running app
+    the view let this caller through to a moment ago, with the view's headers and log line;
+    None when the view must run (no such caller, a preflight, a body without a length or
+    over the limit, or an app whose socket refuses)."""
+    _, _, namespace, name, *rest = (environ.get("PATH_INFO", "").split("/", 4) + ["", ""])[:5]
+    if not namespace or not name or environ.get("REQUEST_METHOD") == "OPTIONS":
+        return None
+    key = route_key(environ, namespace, name)
+    route = ROUTES.get(key)
+    if route is None:
+        return None
+    length = environ.get("CONTENT_LENGTH", "")
+    if "HTTP_TRANSFER_ENCODING" in environ and not length:
+        return None
+    if length and (not length.isdigit() or int(length) > settings.HUB_MAX_REQUEST_BYTES):
+        return None
+    started = time.monotonic()
+    request = WSGIRequest(environ)
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None  # the view answers it as it answers every request
+    try:
+        response = proxy_forward(request, socket_path=route.socket, path=rest[0])
+    except SpaceAppGone:
+        ROUTES.forget(key)
+        return None
+    _sandbox_headers(response)
+    request_id = request_id_of(environ)
+    response["X-Request-Id"] = request_id
+    request_logged(
+        request,
+        status=response.status_code,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        username=route.username,
+        request_id=request_id,
+    )
+    cookies = [("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values()]
+    start_response(
+        f"{response.status_code} {response.reason_phrase}", [*response.items(), *cookies]
+    )
+    return response
 
 
 def _running(runtime: SpaceRuntime) -> SpaceRuntime:
@@ -83,7 +147,6 @@ def _running(runtime: SpaceRuntime) -> SpaceRuntime:
         raise SpaceNotRunning(_WAITING[Stage.STOPPED], retry_after=_retry_after(runtime))
     deadline = time.monotonic() + settings.HUB_SPACES_WAKE_TIMEOUT
     while True:
-        runtime.refresh_from_db()
         if runtime.stage == Stage.RUNNING and runtime.socket:
             return runtime
         if runtime.stage not in _WAITING:
@@ -91,6 +154,7 @@ def _running(runtime: SpaceRuntime) -> SpaceRuntime:
         if time.monotonic() >= deadline:
             raise SpaceNotRunning(_WAITING[runtime.stage], retry_after=5)
         time.sleep(_WAIT_STEP)
+        runtime.refresh_from_db()
 
 
 def _retry_after(runtime: SpaceRuntime) -> int:

@@ -10,6 +10,7 @@ from registry.models import AccessToken, Repo, User
 from registry.permissions import Action, Actor, require
 from registry.repofiles import RepoFile, repo_files_at
 from registry.request import open_git
+from registry.sealing import seal
 from registry.services.commits import commit_create
 from registry.services.repos import SPACE_SDKS, repo_create
 from spaces.models import SpaceRuntime, SpaceSecret, SpaceVariable
@@ -91,7 +92,7 @@ def _copy_settings(
          for k, v in copied.items()]
     )  # fmt: skip
     SpaceSecret.objects.bulk_create(
-        [SpaceSecret(repo=repo, key=s["key"], value=s["value"],
+        [SpaceSecret(repo=repo, key=s["key"], value=seal(s["value"]),
                      description=s.get("description") or "") for s in secrets]
     )  # fmt: skip
     if isinstance(sleep_time, int) and not isinstance(sleep_time, bool):

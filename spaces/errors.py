@@ -15,3 +15,7 @@ class SpaceAppUnreachable(HubError):
     status = 502
     code = "BadGateway"
     message = "The Space's app did not answer"
+
+
+class SpaceAppGone(SpaceAppUnreachable):
+    """The app's socket refused the connection: nothing was sent to it."""

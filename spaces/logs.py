@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from registry.models import Repo
+from registry.sealing import SecretUnreadable
 from spaces.selectors import log_redact, space_log_path, space_secret_values
 
 # After the last new line, how long the stream waits for more before it ends (a following
@@ -23,9 +24,14 @@ def _event(line: str) -> bytes:
 
 def log_events(*, repo: Repo, kind: str) -> Iterator[bytes]:
     """Every complete line of the log, secrets masked, then new lines as they are written,
-    until none came for a while. A log replaced by a new build is read from its start."""
+    until none came for a while. A log replaced by a new build is read from its start.
+    While a secret cannot be opened it cannot be masked: the one line says why instead."""
     path = space_log_path(repo=repo, kind=kind)
-    secrets = space_secret_values(repo=repo)
+    try:
+        secrets = space_secret_values(repo=repo)
+    except SecretUnreadable as unreadable:
+        yield _event(f"{unreadable}\n")
+        return
     offset, pending, idle_since = 0, b"", time.monotonic()
     while time.monotonic() - idle_since < _IDLE_SECONDS:
         try:

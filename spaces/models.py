@@ -1,6 +1,7 @@
 from django.db import models
 
 from registry.models import Repo
+from registry.sealing import SealedTextField
 
 # Environment names the Hub accepts for secrets and variables: what a shell can export.
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"
@@ -75,7 +76,10 @@ class SpaceVariable(SpaceSetting):
 
 class SpaceSecret(SpaceSetting):
     """Reaches the app as an environment variable; no answer, page or log shows the value
-    again (only the key, the description and when it changed)."""
+    again (only the key, the description and when it changed). Stored sealed
+    (registry/sealing.py), opened only by spaces.selectors.space_secrets_open."""
+
+    value = SealedTextField()
 
     class Meta(SpaceSetting.Meta):
         constraints = [models.UniqueConstraint("repo", "key", name="space_secret_unique")]

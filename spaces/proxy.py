@@ -8,6 +8,8 @@ Authorization and the hub's cookies never reach the app, and the app cannot set 
 
 import http.client
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 
@@ -15,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
 
 from registry.request import client_address
-from spaces.errors import SpaceAppUnreachable
+from spaces.errors import SpaceAppGone, SpaceAppUnreachable
 
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -90,17 +92,77 @@ def _send_body(conn: UnixConnection, request: HttpRequest, chunked: bool) -> Non
         conn.send(data)
 
 
-def _relay(conn: UnixConnection, answer: http.client.HTTPResponse) -> Iterator[bytes]:
+class ConnectionPool:
+    """Idle connections to the apps, by socket: an app (uvicorn, for Gradio) answers a
+    request on a kept-alive connection in a fraction of what a new connection costs it.
+
+    A connection is reused only while it has been idle less than `_IDLE_REUSE` seconds,
+    well under the apps' own keep-alive timeout (uvicorn's is 5 s), and only after its
+    answer was read to the end."""
+
+    def __init__(self) -> None:
+        self._idle: dict[str, list[tuple[float, UnixConnection]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, path: str) -> UnixConnection | None:
+        now = time.monotonic()
+        with self._lock:
+            idle = self._idle.get(path, [])
+            while idle:
+                since, conn = idle.pop()
+                if now - since < _IDLE_REUSE:
+                    return conn
+                conn.close()
+        return None
+
+    def give(self, path: str, conn: UnixConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(path, [])
+            if len(idle) < _IDLE_PER_APP:
+                idle.append((time.monotonic(), conn))
+                return
+        conn.close()
+
+
+POOL = ConnectionPool()
+_IDLE_REUSE = 2.0
+_IDLE_PER_APP = 16
+
+
+def _relay(conn: UnixConnection, answer: http.client.HTTPResponse, path: str) -> Iterator[bytes]:
+    whole = False
     try:
         while data := answer.read1(_CHUNK):
             yield data
+        whole = True
     finally:
-        conn.close()
+        if whole and not answer.will_close:
+            answer.close()  # its end was read: the connection is ready for the next request
+            POOL.give(path, conn)
+        else:
+            conn.close()
+
+
+def _send(conn: UnixConnection, request: HttpRequest, target: str, body: str) -> None:
+    conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
+    for name, value in _request_headers(request):
+        conn.putheader(name, value)
+    if body == "length":
+        conn.putheader("Content-Length", request.headers["Content-Length"])
+    elif body == "chunked":
+        conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    if body:
+        _send_body(conn, request, body == "chunked")
 
 
 def proxy_forward(request: HttpRequest, *, socket_path: str, path: str) -> StreamingHttpResponse:
     """Sends `request` to the app at `socket_path` as `path` (plus the query string) and
-    relays its answer; SpaceAppUnreachable (502) if the app does not take the connection."""
+    relays its answer; SpaceAppUnreachable (502) if the app does not answer, SpaceAppGone
+    (one of them) if its socket refused the connection before anything was sent.
+
+    A kept-alive connection the app closed meanwhile is replaced by a new one, when the
+    request has no body (a body read from the client cannot be sent twice)."""
     target = (
         "/"
         + path
@@ -108,27 +170,33 @@ def proxy_forward(request: HttpRequest, *, socket_path: str, path: str) -> Strea
     )
     length = request.headers.get("Content-Length")
     chunked = not length and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    body = "length" if length else "chunked" if chunked else ""
+    conn = POOL.take(socket_path) if not body else None
+    if conn is not None:
+        try:
+            _send(conn, request, target, body)
+            return _response(conn, conn.getresponse(), socket_path)
+        except (OSError, http.client.HTTPException):
+            conn.close()
     conn = UnixConnection(socket_path, timeout=_READ_TIMEOUT)
     try:
-        conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
-        for name, value in _request_headers(request):
-            conn.putheader(name, value)
-        if length:
-            conn.putheader("Content-Length", length)
-        elif chunked:
-            conn.putheader("Transfer-Encoding", "chunked")
-        conn.endheaders()
-        if length or chunked:
-            _send_body(conn, request, chunked)
-        answer = conn.getresponse()
+        conn.connect()
     except OSError as exc:
         conn.close()
+        raise SpaceAppGone(f"The Space's app did not answer: {exc}") from None
+    try:
+        _send(conn, request, target, body)
+        answer = conn.getresponse()
+    except (OSError, http.client.HTTPException) as exc:
+        conn.close()
         raise SpaceAppUnreachable(f"The Space's app did not answer: {exc}") from None
-    return _response(conn, answer)
+    return _response(conn, answer, socket_path)
 
 
-def _response(conn: UnixConnection, answer: http.client.HTTPResponse) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_relay(conn, answer), status=answer.status)
+def _response(
+    conn: UnixConnection, answer: http.client.HTTPResponse, path: str
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_relay(conn, answer, path), status=answer.status)
     del response["Content-Type"]
     connection_named = {
         t.strip().lower() for t in (answer.getheader("Connection") or "").split(",")

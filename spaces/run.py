@@ -21,10 +21,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections
 
+from registry.sealing import SecretUnreadable
 from sandbox.runner import Limits, Sandbox, SandboxProcess, sandbox_start
 from spaces.build import Build, BuildFailed, space_build
 from spaces.models import SpaceRuntime
-from spaces.selectors import space_env, space_host
+from spaces.selectors import space_env, space_host, space_log_path
 from spaces.services import (
     space_build_failed,
     space_capacity_make_room,
@@ -72,11 +73,25 @@ def space_deploy(*, repo_pk: int) -> None:
         return
     _stop_local(repo_pk)
     try:
+        env = _space_env(runtime)
         build = space_build(runtime=runtime)
     except BuildFailed as failed:
         _build_failed(runtime, failed)
         return
-    _start(runtime, build)
+    _start(runtime, build, env)
+
+
+def _space_env(runtime: SpaceRuntime) -> dict[str, str]:
+    """The Space's variables and secrets, opened before the build: a secret no key opens is
+    a CONFIG_ERROR naming it, also written as the run log (which drops the last run's, whose
+    copies of that secret could no longer be masked)."""
+    try:
+        return space_env(repo=runtime.repo)
+    except SecretUnreadable as unreadable:
+        run_log = space_log_path(repo=runtime.repo, kind="run")
+        run_log.parent.mkdir(parents=True, exist_ok=True)
+        run_log.write_text(f"{unreadable}\n", encoding="utf-8")
+        raise BuildFailed(Stage.CONFIG_ERROR, str(unreadable)) from None
 
 
 def _build_failed(runtime: SpaceRuntime, failed: BuildFailed) -> None:
@@ -88,7 +103,7 @@ def _build_failed(runtime: SpaceRuntime, failed: BuildFailed) -> None:
     )
 
 
-def _start(runtime: SpaceRuntime, build: Build) -> None:
+def _start(runtime: SpaceRuntime, build: Build, env: dict[str, str]) -> None:
     """Starts the app, waits for it to answer HTTP, then records it RUNNING."""
     for victim in space_capacity_make_room(worker=worker_name()):
         _stop_local(victim)
@@ -96,7 +111,7 @@ def _start(runtime: SpaceRuntime, build: Build) -> None:
     run_log = build.space_dir / "run.log"
     command = ["/opt/env/bin/python", build.app_file]
     process = _starter.submit(
-        sandbox_start, _sandbox(runtime, build), command, log=run_log
+        sandbox_start, _sandbox(runtime, build, env), command, log=run_log
     ).result()
     if not _answers(process, timeout=settings.HUB_SPACES_START_TIMEOUT):
         process.kill()
@@ -113,10 +128,10 @@ def _start(runtime: SpaceRuntime, build: Build) -> None:
     _supervisor_ensure()
 
 
-def _sandbox(runtime: SpaceRuntime, build: Build) -> Sandbox:
+def _sandbox(runtime: SpaceRuntime, build: Build, app_env: dict[str, str]) -> Sandbox:
     repo = runtime.repo
     binds = [(build.base, "/opt/env")]
-    env = {**space_env(repo=repo)}  # the hub's own names below win over the Space's
+    env = {**app_env}  # the hub's own names below win over the Space's
     if build.layer is not None:
         binds.append((build.layer, "/opt/layer"))
         env["MINIHUB_LAYER"] = f"/opt/layer/{build.layer_site}"

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 
 from registry.models import Repo
+from registry.sealing import SecretUnreadable, unseal
 from spaces.models import SpaceRuntime, SpaceSecret, SpaceVariable
 
 HARDWARE = "cpu-basic"
@@ -51,8 +52,23 @@ def space_env(*, repo: Repo) -> dict[str, str]:
     """What the app sees as its environment from the Space's settings: variables, then
     secrets (a secret wins over a variable of the same key), for the run task."""
     env = dict(SpaceVariable.objects.filter(repo=repo).values_list("key", "value"))
-    env.update(SpaceSecret.objects.filter(repo=repo).values_list("key", "value"))
+    env.update(space_secrets_open(repo=repo))
     return env
+
+
+def space_secrets_open(*, repo: Repo) -> dict[str, str]:
+    """The Space's secrets in plain text: the one place they are opened, for the app's
+    environment and for masking its logs. SecretUnreadable says which one no key opens."""
+    opened = {}
+    for key, token in SpaceSecret.objects.filter(repo=repo).values_list("key", "value"):
+        try:
+            opened[key] = unseal(token)
+        except SecretUnreadable:
+            raise SecretUnreadable(
+                f"The secret {key} cannot be decrypted with this hub's keys (HUB_SECRETS_KEYS): "
+                "the key it was sealed with is gone. Set the secret again, then restart the Space."
+            ) from None
+    return opened
 
 
 def space_variables_json(*, repo: Repo) -> dict:
@@ -89,11 +105,16 @@ def log_redact(text: str, *, secrets: list[str]) -> str:
 
 
 def space_secret_values(*, repo: Repo) -> list[str]:
-    return list(SpaceSecret.objects.filter(repo=repo).values_list("value", flat=True))
+    return list(space_secrets_open(repo=repo).values())
 
 
 def space_log_tail(*, repo: Repo, kind: str) -> str:
-    """The last few KiB of a log, secrets masked: what an error stage shows."""
+    """The last few KiB of a log, secrets masked: what an error stage shows. While a secret
+    cannot be opened, it cannot be masked either: the error says why instead."""
+    try:
+        secrets = space_secret_values(repo=repo)
+    except SecretUnreadable as unreadable:
+        return str(unreadable)
     path = space_log_path(repo=repo, kind=kind)
     try:
         with path.open("rb") as handle:
@@ -101,4 +122,4 @@ def space_log_tail(*, repo: Repo, kind: str) -> str:
             data = handle.read()
     except FileNotFoundError:
         return ""
-    return log_redact(data.decode("utf-8", "replace"), secrets=space_secret_values(repo=repo))
+    return log_redact(data.decode("utf-8", "replace"), secrets=secrets)

@@ -18,7 +18,8 @@ from registry.models import Repo
 from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_at
 from registry.request import open_git
-from spaces.models import SpaceRuntime
+from registry.sealing import seal
+from spaces.models import SpaceRuntime, SpaceSecret
 from spaces.selectors import (
     HARDWARE,
     space_host,
@@ -38,6 +39,7 @@ _SEEN_EVERY = timedelta(seconds=10)
 _SWEEP_EVERY_SECONDS = 30
 # A crash this soon after a start counts towards the crash loop; later, the count restarts.
 _CRASH_WINDOW = timedelta(minutes=2)
+_DESCRIPTION_MAX = SpaceSecret._meta.get_field("description").max_length
 
 
 def space_runtime_ensure(*, repo: Repo) -> SpaceRuntime:
@@ -170,16 +172,19 @@ def setting_check(key: object, value: object, description: object) -> None:
         raise errors.BadRequest("The value must be a string")
     if description is not None and not isinstance(description, str):
         raise errors.BadRequest("The description must be a string")
+    # The column's bound (PostgreSQL would refuse the row with a 500; SQLite would keep it).
+    if description is not None and len(description) > _DESCRIPTION_MAX:
+        raise errors.BadRequest(f"The description must be at most {_DESCRIPTION_MAX} characters")
 
 
 def space_setting_set(
     *, actor: Actor, repo: Repo, model: type, key: object, value: object, description: object
 ) -> None:
-    """add_space_secret / add_space_variable: creates or replaces `key`. The app sees the
-    change from its next start (restart the Space to apply it now)."""
+    """add_space_secret / add_space_variable: creates or replaces `key` (a secret sealed).
+    The app sees the change from its next start (restart the Space to apply it now)."""
     require(actor, Action.WRITE, repo=repo)
     setting_check(key, value, description)
-    defaults = {"value": value}
+    defaults = {"value": seal(value) if model is SpaceSecret else value}
     if description is not None:
         defaults["description"] = description
     try:
@@ -268,10 +273,11 @@ def space_capacity_make_room(*, worker: str) -> list[int]:
 def space_started(*, repo_pk: int, sha: str, socket: str, worker: str, pid: int) -> bool:
     """The run task's app answers on `socket`: RUNNING, unless main moved, or the Space was
     paused or put to sleep meanwhile (False: the task stops what it started)."""
+    now = timezone.now()
     return bool(
         SpaceRuntime.objects.filter(pk=repo_pk, stage=Stage.BUILDING, sha=sha).update(
             stage=Stage.RUNNING, socket=socket, worker=worker, pid=pid, error="",
-            last_request_at=timezone.now(),
+            last_request_at=now, updated_at=now,  # update() skips auto_now; space_crashed reads it
         )
     )  # fmt: skip
 
@@ -295,7 +301,9 @@ def space_crashed(*, repo_pk: int, sha: str) -> str:
         runtime = SpaceRuntime.objects.select_for_update().get(pk=repo_pk)
         if runtime.sha != sha or runtime.stage in {Stage.PAUSED, Stage.SLEEPING}:
             return runtime.stage
-        recent = now - runtime.updated_at < _CRASH_WINDOW
+        # Still BUILDING: the app never answered (the run task waited its start timeout,
+        # which may be longer than the window). RUNNING: since when (space_started).
+        recent = runtime.stage == Stage.BUILDING or now - runtime.updated_at < _CRASH_WINDOW
         runtime.restarts = runtime.restarts + 1 if recent else 1
         runtime.error = space_log_tail(repo=repo, kind="run")
         runtime.socket, runtime.pid = "", None

@@ -30,6 +30,7 @@ def run_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         ("HUB_PUBLIC_URL", "hub.example.com"),
         ("HUB_WEB_WORKERS", "two"),
         ("HUB_SECRET_KEY", "short"),
+        ("HUB_SECRETS_KEYS", "a-key-of-at-least-32-characters-long,short"),
         ("HUB_LOG_LEVEL", "LOUD"),
     ],
 )

@@ -1,6 +1,8 @@
 from django import template
 
+from evaluation.hubresults import model_eval_results
 from evaluation.plots import size_label
+from registry.models import Repo
 
 register = template.Library()
 
@@ -9,3 +11,18 @@ register = template.Library()
 def parameters(count: int | None) -> str:
     """110M, 1.3B: a model's size as cards write it; empty when unknown."""
     return size_label(count) if count else ""
+
+
+@register.inclusion_tag(
+    "evaluation/eval_results.html", takes_context=True, name="model_eval_results"
+)
+def model_eval_results_tag(context: template.Context, repo: Repo) -> dict:
+    """`{% model_eval_results repo %}`: the model's results in the Hub's format, verified
+    ones (the hub's jobs, or a token that proves them) apart from community-reported ones."""
+    request = context.get("request")
+    results = model_eval_results(user=getattr(request, "user", None), model=repo, base_url="")
+    return {
+        "verified": [r for r in results if r.get("verified")],
+        "reported": [r for r in results if not r.get("verified") and "data" in r],
+        "invalid": [r for r in results if "error" in r],
+    }

@@ -1,14 +1,11 @@
 """One log line per request: who asked for what, and how it went."""
 
-import logging
 import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from registry.request import client_address
-
-log = logging.getLogger("minihub.request")
+from registry.request import request_logged
 
 
 class RequestLogMiddleware:
@@ -23,20 +20,12 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.monotonic()
         response = self.get_response(request)
-        duration = round((time.monotonic() - started) * 1000, 1)
         user = getattr(request, "user", None)
-        fields = {
-            "request_id": getattr(request, "request_id", ""),
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": duration,
-            "user": user.username if user is not None and user.is_authenticated else None,
-            "client": client_address(request),
-        }
-        log.info(
-            "%s %s %s %.1fms user=%s id=%s",
-            request.method, request.path, response.status_code, duration,
-            fields["user"] or "-", fields["request_id"], extra=fields,
-        )  # fmt: skip
+        request_logged(
+            request,
+            status=response.status_code,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            username=user.username if user is not None and user.is_authenticated else None,
+            request_id=getattr(request, "request_id", ""),
+        )
         return response

@@ -8,6 +8,7 @@ from registry.cards import card_tags
 from registry.models import Repo
 from registry.request import base_url, cursor_decode, next_link, open_git, query_bool
 from registry.selectors import REPO_TYPES, repo_search
+from registry.signals import repo_info_extras
 
 MAX_PAGE = 1000
 EXPANDABLE = {
@@ -28,9 +29,17 @@ EXPANDABLE = {
     "tags",
     "trendingScore",
 }
+# What list_spaces(expand=...) may also name: a Space's `sdk` (from its card), and the
+# fields the spaces app adds to space_info (registry.signals.repo_info_extend).
+SPACE_APP_FIELDS = {"runtime", "subdomain"}
+EXPANDABLE_SPACES = EXPANDABLE | SPACE_APP_FIELDS | {"sdk"}
 
 
-def repo_summary_json(repo: Repo, *, card: bool, siblings: bool) -> dict:
+def repo_summary_json(
+    repo: Repo, *, card: bool, siblings: bool, extras_base_url: str | None = None
+) -> dict:
+    """A repo in a listing; with `extras_base_url`, also the fields the apps add to its info
+    answer (one more lookup per repo, so only when asked)."""
     body = {
         "_id": str(repo.storage_id),
         "id": repo.repo_id,
@@ -50,12 +59,16 @@ def repo_summary_json(repo: Repo, *, card: bool, siblings: bool) -> dict:
     if repo.type == Repo.Type.MODEL:
         body["pipeline_tag"] = repo.pipeline_tag or None
         body["library_name"] = repo.library_name or None
+    if repo.type == Repo.Type.SPACE:
+        body["sdk"] = repo.card_data.get("sdk") if isinstance(repo.card_data, dict) else None
     if card:
         body["cardData"] = repo.card_data
     if siblings and repo.head_sha:
         git = open_git(repo)
         files = git.list_tree(repo.head_sha, recursive=True)
         body["siblings"] = [sibling_json(e, blobs=False) for e in files if e.type == "file"]
+    if extras_base_url is not None:
+        body.update(repo_info_extras(repo=repo, base_url=extras_base_url))
     return body
 
 
@@ -93,14 +106,18 @@ class RepoListView(APIView):
         limit, start = _limit(request), cursor_decode(params.get("cursor"))
         rows = list(queryset[start : start + limit + 1])
         expand = set(params.getlist("expand"))
-        if expand - EXPANDABLE:
-            raise errors.BadRequest(f"Cannot expand {', '.join(sorted(expand - EXPANDABLE))}")
+        expandable = EXPANDABLE_SPACES if repo_type == "spaces" else EXPANDABLE
+        if expand - expandable:
+            raise errors.BadRequest(f"Cannot expand {', '.join(sorted(expand - expandable))}")
         full = query_bool(request, "full")
+        # list_spaces(expand=["runtime"]) and full=True read each Space's runtime.
+        extras = repo_type == "spaces" and (full or bool(expand & SPACE_APP_FIELDS))
         items = [
             repo_summary_json(
                 repo,
                 card=full or query_bool(request, "cardData") or "cardData" in expand,
                 siblings=full or "siblings" in expand,
+                extras_base_url=base_url(request) if extras else None,
             )
             for repo in rows[:limit]
         ]

@@ -1,7 +1,5 @@
 import base64
 import binascii
-import re
-import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -9,10 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from registry import errors
 from registry.api.handler import error_response
 from registry.permissions import Action, denial
-from registry.request import SAFE_METHODS, actor, route_marks
+from registry.request import SAFE_METHODS, actor, request_id_of, route_marks
 from registry.services.tokens import token_authenticate
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # The Xet CAS checks its own bearer tokens (xetstore.tokens); they are not hub tokens.
 _OWN_CREDENTIALS_PREFIX = "/xet-cas/"
 
@@ -24,8 +21,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-Id", "")
-        request.request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id_of(request.META)
         response = self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response

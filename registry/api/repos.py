@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from registry import errors
 from registry.api.serializers import repo_info_json
 from registry.cards import InvalidCard, card_metadata_check, card_schema_check
+from registry.models import Repo
 from registry.permissions import Action, Actor, require
 from registry.request import (
     api_repo,
@@ -17,7 +18,12 @@ from registry.request import (
     read_token_allowed,
     repo_url,
 )
-from registry.selectors import card_at, repo_get_visible
+from registry.selectors import (
+    card_at,
+    model_base_models,
+    model_children,
+    repo_get_visible,
+)
 from registry.services.repos import (
     RepoExists,
     repo_create,
@@ -110,8 +116,26 @@ class RepoInfoView(APIView):
         # The row caches main's card: only other revisions read the README again.
         card = repo.card_data if sha == repo.head_sha else card_at(git=git, sha=sha)
         body = repo_info_json(repo, git, sha, card=card, blobs=query_bool(request, "blobs"))
-        body.update(repo_info_extras(repo=repo, base_url=base_url(request)))
+        expand = frozenset(request.GET.getlist("expand"))
+        if repo.type == Repo.Type.MODEL:
+            body.update(_model_tree(request, repo, card, body, expand))
+        body.update(
+            repo_info_extras(
+                repo=repo, base_url=base_url(request), user=request.user, expand=expand
+            )
+        )
         return Response(body)
+
+
+def _model_tree(request: Request, repo: Repo, card: dict, body: dict, expand: frozenset) -> dict:
+    """`baseModels` and `childrenModelCount`, answered when expanded (as on the Hub)."""
+    tree: dict = {}
+    if "baseModels" in expand:
+        paths = [sibling["rfilename"] for sibling in body["siblings"]]
+        tree["baseModels"] = model_base_models(card=card, paths=paths)
+    if "childrenModelCount" in expand:
+        tree["childrenModelCount"] = model_children(user=request.user, repo=repo).count()
+    return tree
 
 
 @read_token_allowed

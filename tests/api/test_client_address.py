@@ -1,7 +1,11 @@
 """Which address a request comes from: X-Forwarded-For counts only as our proxies wrote it."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.utils import timezone
 
 from registry.request import client_address
 
@@ -65,3 +69,23 @@ def test_spoofing_the_header_does_not_escape_the_anonymous_rate_limit(client, se
     assert first.status_code == 200
     assert second.status_code == 429
     assert second.headers["X-Error-Code"] == "TooManyRequests"
+
+
+@pytest.mark.django_db
+def test_many_callers_in_one_window_do_not_reset_a_callers_count(client, settings):
+    settings.HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE = 1
+    # Other callers' counters of this window, as the embedded hub's cache table holds them.
+    expires = timezone.now() + timedelta(minutes=5)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO minihub_cache (cache_key, value, expires) VALUES (%s, %s, %s)",
+            [
+                (f":1:ratelimit:ip:198.51.{n // 256}.{n % 256}:0", "MA==", expires)
+                for n in range(1000)
+            ],
+        )
+
+    first = client.get("/api/models", REMOTE_ADDR="10.9.9.9")
+    second = client.get("/api/models", REMOTE_ADDR="10.9.9.9")
+
+    assert (first.status_code, second.status_code) == (200, 429)

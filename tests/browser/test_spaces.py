@@ -3,6 +3,7 @@ session are out of its reach, which the app's own script tries and reports."""
 
 import json
 
+import httpx2 as httpx
 from huggingface_hub import HfApi
 from playwright.sync_api import Page, expect
 
@@ -57,3 +58,26 @@ def test_the_space_page_embeds_the_app_which_cannot_use_the_visitors_session(
     # While the hub's own page, same origin, does see her session.
     whoami = page.evaluate("fetch('/api/whoami-v2').then(r => r.text())")
     assert '"alice"' in whoami
+
+
+def test_the_logs_page_shows_the_apps_lines_as_they_are_written_secrets_masked(page: Page, hub):
+    api = HfApi(endpoint=hub.url, token=hub.tokens["alice"])
+    repo_id = api.create_repo("alice/chatty", repo_type="space", space_sdk="static").repo_id
+    api.add_space_secret(repo_id, "API_KEY", "s3cr3t-value-42")
+    auth = {"Authorization": f"Bearer {hub.tokens['alice']}"}
+    storage_id = httpx.get(f"{hub.url}/api/spaces/{repo_id}", headers=auth).json()["_id"]
+    # Where the run task writes the app's output (spaces.selectors.space_log_path).
+    log = hub.data_dir / "spaces" / storage_id / "run.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("* Running on local URL\n")
+
+    sign_in(page, hub, "alice")
+    page.goto(f"{hub.url}/spaces/{repo_id}/logs")
+    run_log = page.get_by_label("Run log")
+    expect(run_log).to_have_text("* Running on local URL\n")
+
+    with log.open("a") as handle:  # the app prints while the page is open
+        handle.write("loaded the model with key s3cr3t-value-42\n")
+    expect(run_log).to_contain_text("loaded the model with key ***")
+    assert "s3cr3t-value-42" not in page.content()
+    screenshot(page, "space-logs")

@@ -4,6 +4,7 @@
 import re
 
 import pytest
+from huggingface_hub import constants, metadata_update
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 from tests.contract.conftest import make_repo, wire
@@ -51,7 +52,6 @@ def test_metadata_update_on_a_space_whose_readme_was_deleted_is_refused_by_the_c
 ):
     """The client creates a default card for models and datasets only: a Space's comes from
     the hub when the Space is created."""
-    from huggingface_hub import constants, metadata_update
 
     # metadata_update takes no endpoint: it reads the client's configured one.
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)

@@ -7,7 +7,13 @@ import time
 import pytest
 
 from evaluation.modelindex import card_with_result
-from registry.cards import MAX_ALIASES, MAX_DEPTH, InvalidCard, card_metadata_check
+from registry.cards import (
+    MAX_ALIASES,
+    MAX_DEPTH,
+    InvalidCard,
+    card_metadata_check,
+    card_schema_check,
+)
 from registry.gitstore import Change, GitRepo
 from registry.selectors import card_at
 from registry.services.repos import repo_create
@@ -137,8 +143,6 @@ def test_the_evaluation_write_back_refuses_a_billion_laughs_card():
 
 
 def test_metadata_after_blank_lines_is_read_and_checked():
-    from registry.cards import InvalidCard, card_metadata_check, card_schema_check
-
     assert card_metadata_check("\n---\nlicense: mit\n---\n# Card\n") == {"license": "mit"}
     with pytest.raises(InvalidCard, match="model-index"):
         card_schema_check(card_metadata_check("\n---\nmodel-index: foo\n---\n"))

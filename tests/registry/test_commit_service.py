@@ -2,9 +2,11 @@ import threading
 
 import pytest
 
-from registry.errors import PreconditionFailed
-from registry.gitstore import Change
+from registry.errors import Conflict, PreconditionFailed
+from registry.gitstore import Change, GitRepo
+from registry.services import repos
 from registry.services.commits import branch_ref, commit_create
+from registry.services.refs import branch_create, branch_delete
 from registry.services.repos import repo_create
 
 
@@ -20,8 +22,6 @@ def add(git, path: str, data: bytes) -> Change:
 
 
 def test_a_new_repo_has_an_initial_commit_with_the_hub_gitattributes(repo):
-    from registry.gitstore import GitRepo
-
     git = GitRepo(repo.storage_id)
     head = git.resolve("main")
 
@@ -32,8 +32,6 @@ def test_a_new_repo_has_an_initial_commit_with_the_hub_gitattributes(repo):
 
 
 def test_a_stale_parent_commit_is_refused_and_nothing_moves(repo, alice):
-    from registry.gitstore import GitRepo
-
     git = GitRepo(repo.storage_id)
     ref = branch_ref(git, "main")
     first = git.resolve("main")
@@ -49,8 +47,6 @@ def test_a_stale_parent_commit_is_refused_and_nothing_moves(repo, alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_commits_without_a_parent_all_land(transactional_db, repo, alice):
-    from registry.gitstore import GitRepo
-
     rounds, writers = 10, 3
 
     def writer(number: int) -> None:
@@ -76,8 +72,6 @@ def test_concurrent_commits_without_a_parent_all_land(transactional_db, repo, al
 
 
 def test_a_ref_lock_left_by_a_killed_process_does_not_block_the_branch(repo, alice):
-    from registry.gitstore import GitRepo
-
     git = GitRepo(repo.storage_id)
     # What a web process killed inside `git update-ref` leaves: a fresh lock on the branch.
     (git.path / "refs" / "heads").mkdir(parents=True, exist_ok=True)
@@ -96,8 +90,6 @@ def test_a_ref_lock_left_by_a_killed_process_does_not_block_the_branch(repo, ali
 def test_a_rebuild_of_the_row_that_read_an_older_head_does_not_write_it_last(
     transactional_db, repo, alice, monkeypatch
 ):
-    from registry.gitstore import GitRepo
-    from registry.services import repos
 
     git = GitRepo(repo.storage_id)
     read_first, go_on = threading.Event(), threading.Event()
@@ -132,9 +124,6 @@ def test_a_rebuild_of_the_row_that_read_an_older_head_does_not_write_it_last(
 
 def test_a_ref_git_cannot_lock_is_a_409_not_a_500(repo, alice):
     """A fresh packed-refs.lock (another process packing refs) blocks deleting a branch."""
-    from registry.errors import Conflict
-    from registry.gitstore import GitRepo
-    from registry.services.refs import branch_create, branch_delete
 
     git = GitRepo(repo.storage_id)
     branch_create(user=alice, token=None, repo=repo, git=git, branch="dev", starting_point=None)

@@ -135,6 +135,8 @@ OWNER_STATUS = {
     "spaces-apps/{namespace}/{name}/{path}": 503,
     # OpenAI's API describes text-generation models only; the vault model is none.
     "v1/models/{namespace}/{name}": 404,
+    # The vault dataset has no leaderboard: the owner learns that, after the repo was found.
+    "api/datasets/{namespace}/{name}/leaderboard": 404,
 }
 
 # POSTs that only read, as on the Hub: a read token may make them (and the owner's positive

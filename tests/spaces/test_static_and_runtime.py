@@ -122,3 +122,40 @@ def test_duplicate_copies_files_and_variables_not_secrets(hub, alice, bob, repo_
     assert bob_api.get_space_variables(copy)["GREETING"].value == "hi"
     assert set(bob_api.get_space_secrets(copy)) == {"OWN"}
     assert bob_api.get_space_runtime(copy).stage == "RUNNING"
+
+
+def test_list_spaces_gives_each_spaces_runtime(hub, alice, repo_name, tmp_path):
+    running = static_space(hub, alice, repo_name, tmp_path)
+    empty = make_repo(hub, alice, repo_name + "-empty", repo_type="space", space_sdk="static")
+    api = alice.api(hub)
+
+    expanded = {s.id: s for s in api.list_spaces(search=repo_name, expand=["runtime", "sdk"])}
+    assert expanded[running].runtime.stage == "RUNNING"
+    assert expanded[running].runtime.hardware == "cpu-basic"
+    assert expanded[running].sdk == "static"
+    assert expanded[empty].runtime.stage == "NO_APP_FILE"
+    assert expanded[running].likes is None  # only what was asked for
+
+    full = {s.id: s for s in api.list_spaces(search=repo_name, full=True)}
+    assert full[running].runtime.stage == "RUNNING"
+    assert full[running].host == f"{hub.url}/spaces-apps/{running}/"
+    assert {s.rfilename for s in full[running].siblings} >= {"index.html", "app.js"}
+    # Not asked for, not looked up.
+    assert {s.runtime for s in api.list_spaces(search=repo_name)} == {None}
+
+
+def test_fetch_space_logs_reads_the_run_log_with_secrets_masked(
+    hub, alice, charlie, repo_name, tmp_path
+):
+    repo_id = static_space(hub, alice, repo_name, tmp_path, private=True)
+    api = alice.api(hub)
+    api.add_space_secret(repo_id, "API_KEY", "s3cr3t-value-42")
+    storage_id = wire(hub, alice).get(f"/api/spaces/{repo_id}").json()["_id"]
+    # Where the run task writes the app's output (spaces.selectors.space_log_path).
+    log = hub.data_dir / "spaces" / storage_id / "run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("* Running on local URL\nusing key s3cr3t-value-42\n")
+
+    assert list(api.fetch_space_logs(repo_id)) == ["* Running on local URL\n", "using key ***\n"]
+    with pytest.raises(RepositoryNotFoundError):
+        list(charlie.api(hub).fetch_space_logs(repo_id))

@@ -1,6 +1,7 @@
 import pytest
 
 from registry.models import AccessToken, Membership, User
+from registry.services.repos import repo_create
 from registry.services.tokens import token_authenticate
 from tests.web.conftest import make_repo
 
@@ -113,8 +114,6 @@ def test_a_signed_in_user_creates_an_organization(client, charlie):
 
 
 def test_an_org_admin_makes_new_repos_private_by_default(client, alice, bob, acme):
-    from registry.services.repos import repo_create
-
     client.force_login(alice)
     client.post("/organizations/acme/members", {"action": "visibility",
                                                 "repos_private_by_default": "on"})  # fmt: skip

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from registry import errors
 from registry.cards import card_body, card_sidebar, card_tags, render_markdown
 from registry.request import caller, open_git, web_repo
+from registry.selectors import model_base_models, model_children
 from registry.services.activity import like_add, like_remove
 from registry.services.repos import repo_create, repo_delete, repo_move, repo_update_settings
 from registry.web import queries
@@ -37,7 +38,19 @@ def card(request: HttpRequest, namespace: str, name: str, prefix: str | None = N
         "sidebar": card_sidebar(repo.card_data),
         "data_files": _data_files(git, sha) if repo.type == "dataset" else [],
     }
+    if repo.type == "model":
+        context.update(_model_tree(request, repo, git, sha))
     return render(request, "repo/card.html", context)
+
+
+def _model_tree(request: HttpRequest, repo, git, sha: str) -> dict:
+    """The model tree both ways: what the card names as its base, and how many models the
+    viewer can see name this one."""
+    top = [entry.path for entry in git.list_tree(sha)]
+    return {
+        "base_models": model_base_models(card=repo.card_data, paths=top),
+        "fine_tunes": model_children(user=request.user, repo=repo).count(),
+    }
 
 
 def _data_files(git, sha: str) -> list[str]:
