@@ -33,13 +33,14 @@ from jobs.uv import LAYER, LayerFailed, layer_ready, script_dependencies, uv_run
 from jobs.volumes import host_path, volumes_materialize
 from registry import errors
 from registry.permissions import Actor
+from registry.request import JOB_ENDPOINT_HOST
 from sandbox.outbound import OutboundRelay
 from sandbox.runner import Limits, Outbound, Sandbox, SandboxProcess, sandbox_start
 
 log = logging.getLogger(__name__)
 Stage = Job.Stage
 # Where the hub answers inside a job's network namespace (HF_ENDPOINT).
-HUB_PORT = 8080
+HUB_PORT = int(JOB_ENDPOINT_HOST.rpartition(":")[2])
 _WAIT_SECONDS = 0.5
 _CANCEL_CHECK_SECONDS = 1.0
 _LINE_MAX = 64 * 1024
