@@ -24,7 +24,7 @@ def finetune_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             job, _ = finetune_start(
-                actor=who, settings=form_settings(values, owner=who.user.username)
+                actor=who, settings=_form_settings(values, owner=who.user.username)
             )
         except errors.HubError as exc:
             error, status = exc.message, exc.status
@@ -36,7 +36,7 @@ def finetune_new(request: HttpRequest) -> HttpResponse:
     return render(request, "finetune/new.html", context, status=status)
 
 
-def form_settings(form: QueryDict, *, owner: str) -> dict:
+def _form_settings(form: QueryDict, *, owner: str) -> dict:
     """The settings finetune_start takes, from the form's fields (blank ones: the defaults).
     An output name without a namespace goes to the user's own."""
     text = {name: form.get(name, "").strip() for name in form}
