@@ -51,7 +51,7 @@ lint: $(TEST_STAMP)
 # and the jobs pages and uv jobs (a browser, and installs from the package index).
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
 	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
-	tests/clientsuite
+	tests/bench/test_chat_bench_smoke.py tests/clientsuite
 EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.py)) \
 	tests/spaces/test_gradio.py tests/jobs/test_pages.py tests/jobs/test_uv_jobs.py
 

@@ -54,6 +54,7 @@ RESERVED_NAMESPACES = frozenset(
         "collections",
         "media",
         "admin-panel",
+        "v1",
     }
 )
 

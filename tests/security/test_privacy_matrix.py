@@ -133,6 +133,8 @@ OWNER_STATUS = {
     f"{API}/user-access-request/{{status}}": 400,
     # The vault Space has no app file: its app answers 503 (SpaceNotRunning).
     "spaces-apps/{namespace}/{name}/{path}": 503,
+    # OpenAI's API describes text-generation models only; the vault model is none.
+    "v1/models/{namespace}/{name}": 404,
     # The vault dataset has no leaderboard: the owner learns that, after the repo was found.
     "api/datasets/{namespace}/{name}/leaderboard": 404,
 }
