@@ -246,6 +246,7 @@ INSTALLED_APPS = [
     "webhooks",
     "spaces",
     "jobs",
+    "finetune",
 ]
 
 MIDDLEWARE = [

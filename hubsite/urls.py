@@ -15,6 +15,8 @@ urlpatterns = [
     # get_dataset_leaderboard: before the registry's catch-all for /api/datasets/.
     path("", include("evaluation.urls_api")),
     path("", include("jobs.urls")),
+    # /api/finetune and the /finetune/new page: before the registry's catch-alls.
+    path("", include("finetune.urls")),
     path("", include("xetstore.bucket_urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),

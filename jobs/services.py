@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.selectors import HARDWARE
+from jobs.signals import job_ended
 from jobs.uv import script_dependencies, uv_run_parse
 from jobs.volumes import volumes_parse
 from registry import errors
@@ -204,19 +205,27 @@ def job_queue(*, created_by: User | None, namespace: Namespace, fields: dict, **
 
 
 def _unreachable(job_id: str, error: str) -> None:
-    Job.objects.filter(pk=job_id, stage=Stage.SCHEDULING).update(
+    ended = Job.objects.filter(pk=job_id, stage=Stage.SCHEDULING).update(
         stage=Stage.ERROR, message=error, finished_at=timezone.now()
     )
+    _ended(job_id, ended)
+
+
+def _ended(job_id: str, moved: int) -> None:
+    """Tells the listeners of `job_ended` when this process's move to an end landed."""
+    if moved:
+        job_ended.send(sender=Job, job=Job.objects.select_related("created_by").get(pk=job_id))
 
 
 def job_cancel(*, actor: Actor, job: Job) -> Job:
     """cancel_job: a job that has not ended ends as CANCELED (its worker sees the row and
     kills it within a second); an ended job stays as it is."""
     require(actor, Action.WRITE, namespace=job.namespace)
-    Job.objects.filter(pk=job.pk, stage__in=[Stage.SCHEDULING, Stage.RUNNING]).update(
+    moved = Job.objects.filter(pk=job.pk, stage__in=[Stage.SCHEDULING, Stage.RUNNING]).update(
         stage=Stage.CANCELED, message=f"Canceled by {actor.user.username}",
         finished_at=timezone.now(),
     )  # fmt: skip
+    _ended(job.pk, moved)
     job.refresh_from_db()
     return job
 
@@ -237,9 +246,10 @@ def job_claim(*, job_id: str) -> bool:
 
 def job_end(*, job_id: str, stage: str, message: str) -> None:
     """RUNNING -> its end; a job canceled meanwhile stays CANCELED."""
-    Job.objects.filter(pk=job_id, stage=Stage.RUNNING).update(
+    moved = Job.objects.filter(pk=job_id, stage=Stage.RUNNING).update(
         stage=stage, message=message, finished_at=timezone.now()
     )
+    _ended(job_id, moved)
 
 
 def jobs_orphans_end() -> int:

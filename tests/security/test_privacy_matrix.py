@@ -602,6 +602,11 @@ BODY_NAMED = [
     ("DELETE", "/api/repos/delete", as_json(name="vault", organization="alice", type="model")),
     ("POST", "/api/repos/move", as_json(fromRepo="alice/vault", toRepo="charlie/vault")),
     ("POST", "/api/evaluations", as_json(model="alice/vault", dataset="alice/vault")),
+    (
+        "POST",
+        "/api/finetune",
+        as_json(base_model="alice/vault", dataset="alice/vault", task="text-classification"),
+    ),
 ]
 
 
