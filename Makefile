@@ -46,13 +46,14 @@ lint: $(TEST_STAMP)
 # so the two passes run side by side (each prints its report when it ends). The
 # benchmarks' smoke tests run once, each in one pass: they check the scripts, not the
 # database; those whose benchmark is meant for PostgreSQL + Redis run in that pass.
-# Two long end-to-end runs also run once, to keep CI's time: the client's own test suite
-# against PostgreSQL + Redis, Gradio Spaces (built and run by the embedded hub's worker).
+# Some long end-to-end runs also run once, to keep CI's time: the client's own test suite
+# against PostgreSQL + Redis, Gradio Spaces (built and run by the embedded hub's worker),
+# and the jobs pages and uv jobs (a browser, and installs from the package index).
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
 	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
-	tests/clientsuite
+	tests/bench/test_chat_bench_smoke.py tests/clientsuite
 EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.py)) \
-	tests/spaces/test_gradio.py
+	tests/spaces/test_gradio.py tests/jobs/test_pages.py tests/jobs/test_uv_jobs.py
 
 test: $(TEST_STAMP) system-deps lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-production

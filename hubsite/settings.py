@@ -164,6 +164,23 @@ HUB_SANDBOX_DISK_MB = env_int("HUB_SANDBOX_DISK_MB", 512, minimum=16)
 HUB_SANDBOX_CPU_SECONDS = env_int("HUB_SANDBOX_CPU_SECONDS", 0)
 HUB_SANDBOX_OPEN_FILES = env_int("HUB_SANDBOX_OPEN_FILES", 1024, minimum=64)
 
+# Jobs (jobs/run.py): the hub's web address as the workers reach it, where a job's only
+# connection out goes (`serve` sets it for the workers it starts; default HUB_PUBLIC_URL);
+# a job's timeout when it names none, and the most it may name (seconds); each job's memory
+# and disk (MiB, its /home/user tmpfs); the log a job may write before it is stopped
+# (bytes); jobs a jobs worker runs at once.
+HUB_INTERNAL_URL = env_url("HUB_INTERNAL_URL", HUB_PUBLIC_URL, schemes={"http"})
+HUB_JOBS_TIMEOUT = env_int("HUB_JOBS_TIMEOUT", 30 * 60, minimum=1)
+HUB_JOBS_MAX_TIMEOUT = env_int("HUB_JOBS_MAX_TIMEOUT", 24 * 3600, minimum=1)
+HUB_JOBS_MEMORY_MB = env_int("HUB_JOBS_MEMORY_MB", 4096, minimum=256)
+HUB_JOBS_DISK_MB = env_int("HUB_JOBS_DISK_MB", 2048, minimum=16)
+HUB_JOBS_LOG_MAX_BYTES = env_int("HUB_JOBS_LOG_MAX_BYTES", 10 * 1024**2, minimum=4096)
+HUB_JOBS_CONCURRENCY = env_int("HUB_JOBS_CONCURRENCY", 2, minimum=1)
+# The package index `uv run` jobs install their dependencies from (unset: uv's default).
+HUB_JOBS_INDEX_URL = env_url(
+    "HUB_JOBS_INDEX_URL", HUB_SPACES_INDEX_URL, schemes={"http", "https", "file"}
+)
+
 # LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
 # under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance
 # role) applies. Clients fetch and upload through presigned URLs of
@@ -235,6 +252,8 @@ INSTALLED_APPS = [
     "repocollections",
     "webhooks",
     "spaces",
+    "jobs",
+    "finetune",
     "viewer",
 ]
 

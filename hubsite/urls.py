@@ -16,6 +16,10 @@ urlpatterns = [
     path("", include("evaluation.urls_api")),
     # The dataset viewer's API (/api/datasets-server/...): before the registry's /api/.
     path("", include("viewer.urls")),
+    path("", include("jobs.urls")),
+    # /api/finetune and the /finetune/new page: before the registry's catch-alls.
+    path("", include("finetune.urls")),
+    path("", include("xetstore.bucket_urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

@@ -16,9 +16,9 @@ from registry.selectors import repo_get_visible
 _BODY_KEYS = {"inputs", "parameters", "options"}
 
 
+@require_POST  # outermost: the API reference reads the view's methods from it
 @read_token_allowed
 @caller_rate_limited("HUB_INFERENCE_RATE_LIMIT_PER_MINUTE")
-@require_POST
 def model_inference(request: HttpRequest, namespace: str, name: str, rev: str | None = None,
                     task: str | None = None) -> JsonResponse:  # fmt: skip
     """POST /models/{ns}/{name}[/revision/{rev}|/pipeline/{task}] {"inputs", "parameters"}."""

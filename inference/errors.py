@@ -10,6 +10,18 @@ class UnsupportedTask(HubError):
 class InvalidInputs(HubError):
     code = "InvalidInputs"
 
+    def __init__(self, message: str | None = None, *, param: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.param = param  # the request field at fault, for OpenAI-style error objects
+
+
+class ContextLengthExceeded(InvalidInputs):
+    code = "ContextLengthExceeded"
+
+
+class ChatTemplateMissing(UnsupportedTask):
+    code = "ChatTemplateMissing"
+
 
 class InputTooLarge(HubError):
     status = 413
@@ -83,6 +95,8 @@ _ANSWERABLE = {
     for cls in (
         UnsupportedTask,
         InvalidInputs,
+        ContextLengthExceeded,
+        ChatTemplateMissing,
         InputTooLarge,
         WeightsMissing,
         PickledWeightsRefused,
@@ -97,9 +111,15 @@ _ANSWERABLE = {
 
 
 def error_answer(exc: HubError) -> dict:
-    return {"error": {"code": exc.code, "message": exc.message}}
+    param = getattr(exc, "param", None)
+    return {
+        "error": {"code": exc.code, "message": exc.message, **({"param": param} if param else {})}
+    }
 
 
 def error_from_answer(answer: dict) -> HubError:
     error = answer["error"]
-    return _ANSWERABLE.get(error["code"], InferenceFailed)(error["message"])
+    exc = _ANSWERABLE.get(error["code"], InferenceFailed)(error["message"])
+    if error.get("param"):
+        exc.param = error["param"]
+    return exc

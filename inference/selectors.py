@@ -1,8 +1,17 @@
-"""Reads for the widget: what the partial shows for a repo at the head of main."""
+"""Reads for the widget (what the partial shows for a repo at the head of main) and for
+chat: which models have a chat template, which ones a caller may chat with."""
+
+import json
 
 from inference.models import WidgetExample
 from inference.tasks import TASKS, widget_requests
-from registry.models import Repo
+from registry.errors import HubError
+from registry.gitstore import GitRepo
+from registry.models import Repo, User
+from registry.repofiles import repo_file_at
+
+# A tokenizer_config.json larger than this is not read for its chat template.
+_TOKENIZER_CONFIG_MAX_BYTES = 8 * 1024 * 1024
 
 
 def widget_get(*, repo: Repo) -> dict:
@@ -26,13 +35,43 @@ def widget_get(*, repo: Repo) -> dict:
                 example["error"] = {"code": row.error_code, "message": row.error_message}
         if "src" in example:
             example["src"] = _image_url(repo, example["src"])
+    chat = task == "text-generation" and chat_template_present(repo=repo, sha=repo.head_sha)
     return {
         "repo_id": repo.repo_id,
         "task": task,
         "supported": task in TASKS,
         "api_url": f"/models/{repo.repo_id}",
         "examples": examples,
+        "chat_url": "/v1/chat/completions" if chat else "",
     }
+
+
+def chat_template_present(*, repo: Repo, sha: str) -> bool:
+    """Whether the model's tokenizer at `sha` has a chat template, where transformers saves
+    one: chat_template.jinja, or `chat_template` in tokenizer_config.json."""
+    if not sha:
+        return False
+    git = GitRepo(repo.storage_id)
+    template = git.entry(sha, "chat_template.jinja")
+    if template is not None and template.type == "file":
+        return True
+    try:
+        config = repo_file_at(repo=repo, git=git, sha=sha, path="tokenizer_config.json")
+        found = json.loads(config.read(limit=_TOKENIZER_CONFIG_MAX_BYTES))
+    except (HubError, ValueError):  # missing, too large, or not JSON: no template to be read
+        return False
+    return isinstance(found, dict) and bool(found.get("chat_template"))
+
+
+def text_generation_models(*, user: User) -> list[Repo]:
+    """The text-generation models `user` sees, with a commit: what /v1/models lists."""
+    return list(
+        Repo.objects.visible_to(user)
+        .filter(type=Repo.Type.MODEL, pipeline_tag="text-generation")
+        .exclude(head_sha="")
+        .select_related("namespace")
+        .order_by("namespace__name", "name")
+    )
 
 
 def _image_url(repo: Repo, src: str) -> str:

@@ -11,8 +11,10 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +22,19 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from inference.chat_format import CHAT
 from inference.errors import (
+    ChatTemplateMissing,
     InferenceTimeout,
     InferenceUnavailable,
     InvalidInputs,
     ModelLoading,
+    UnsupportedTask,
     error_answer,
     error_from_answer,
 )
 from inference.models import WidgetExample
+from inference.selectors import chat_template_present
 from inference.tasks import TASKS, Task, prepare, task_for, widget_requests
 from registry.errors import HubError
 from registry.gitstore import GitRepo
@@ -54,6 +60,10 @@ SERVE_SECONDS = 5.0
 # How long a worker serving concurrent clients waits, after a request, for as many as it
 # answered last time to join it.
 GATHER_SECONDS = 0.02
+# The model key's task for chat and completions (OpenAI's API). A worker takes one such
+# request at a time, so the other worker processes take the next ones: answers are not
+# batched, each streams as it is generated.
+CHAT_TASK = "chat"
 
 
 def inference_run(
@@ -116,7 +126,8 @@ def inference_batch_run(*, claim_id: str, model: str) -> None:
     (then other tasks get their turn): a warm model's next request skips the Celery queue.
     """
     deadline = time.monotonic() + SERVE_SECONDS
-    batch = queue.inference_claim(claim_id=claim_id, model=model, limit=MAX_BATCH)
+    limit = 1 if model.endswith(f"/{CHAT_TASK}") else MAX_BATCH
+    batch = queue.inference_claim(claim_id=claim_id, model=model, limit=limit)
     together, size = 0.0, 1  # when this worker last answered several requests, and how many
     while batch:
         _answer_batch(model, batch)
@@ -129,7 +140,7 @@ def inference_batch_run(*, claim_id: str, model: str) -> None:
         if len(batch) > 1:
             together, size = time.monotonic(), len(batch)
         fill = size if time.monotonic() - together < 1 else 1
-        batch = queue.inference_claim(claim_id=claim_id, model=model, limit=MAX_BATCH,
+        batch = queue.inference_claim(claim_id=claim_id, model=model, limit=limit,
                                       wait=SERVE_IDLE_SECONDS, gather=GATHER_SECONDS,
                                       fill=fill)  # fmt: skip
     queue.inference_release(claim_id=claim_id)
@@ -144,6 +155,11 @@ def inference_batch_fail(*, claim_id: str, error: HubError) -> None:
 
 def _answer_batch(model: str, batch: list[queue.Pending]) -> None:
     storage_id, sha, task_name = model.split("/")
+    if task_name == CHAT_TASK:
+        for request in batch:
+            ref = _model_ref(storage_id, sha, TASKS["text-generation"], request.payload["repo_id"])
+            _answer_chat(ref, request)
+        return
     task = TASKS[task_name]
 
     def announce(estimated_time: float) -> None:
@@ -171,12 +187,8 @@ def _answers(
     """
     try:
         from inference import pipelines, runners
-    except ImportError as exc:  # a worker installed without the `inference` extra
-        missing = InferenceUnavailable(
-            f"This hub's inference workers lack {exc.name}: install them with "
-            "`pip install -e '.[inference]'`"
-        )
-        return {request.id: error_answer(missing) for request in requests}
+    except ImportError as exc:
+        return {request.id: error_answer(_extra_missing(exc)) for request in requests}
     loaded = []
 
     def on_load(estimated_time: float) -> None:
@@ -229,6 +241,92 @@ def _answer_group(runners: ModuleType, task: Task, model: Any, requests: list) -
         answers[request.id] = {"output": output}
         start += count
     return answers
+
+
+def _extra_missing(exc: ImportError) -> HubError:
+    """What a worker installed without the `inference` extra answers."""
+    return InferenceUnavailable(
+        f"This hub's inference workers lack {exc.name}: install them with "
+        "`pip install -e '.[inference]'`"
+    )
+
+
+# -- chat and completions (OpenAI's API) ------------------------------------------------------
+
+
+def chat_run(*, repo: Repo, payload: dict) -> Iterator[dict]:
+    """What a worker answers to one chat or completion request (`inference.chat_format`'s
+    payload) on `repo` at main's head: {"delta": {"at", "text"}} as text is generated, then
+    {"output": {"text", "finish_reason", "usage"}}.
+
+    Raises, on the first step for a request that cannot run, then while streaming: the
+    HubError the worker reports, InferenceTimeout when it goes quiet for
+    HUB_INFERENCE_TIMEOUT seconds. The model is waited for while it loads.
+    """
+    if repo.pipeline_tag != "text-generation" or not repo.head_sha:
+        raise UnsupportedTask(
+            f"Model {repo.repo_id} is not a text-generation model (pipeline_tag "
+            f"{repo.pipeline_tag or 'unset'}): chat and completions need one"
+        )
+    if payload["kind"] == CHAT and not chat_template_present(repo=repo, sha=repo.head_sha):
+        raise ChatTemplateMissing(
+            f"Model {repo.repo_id} has no chat template (chat_template.jinja, or `chat_template` "
+            "in tokenizer_config.json): use /v1/completions, or add one to the model"
+        )
+    # A seed of the hub's choosing when none is given: a batch run again after its worker
+    # died then generates the same text, and the web side skips what it already sent.
+    seed = payload["seed"] if payload["seed"] is not None else secrets.randbelow(2**32)
+    payload = {**payload, "seed": seed, "repo_id": repo.repo_id, "wait_for_model": True}
+    key = model_key(storage_id=str(repo.storage_id), sha=repo.head_sha, task_name=CHAT_TASK)
+    timeout = settings.HUB_INFERENCE_TIMEOUT
+    try:
+        with closing(
+            queue.inference_messages(model=key, payload=payload, timeout=timeout)
+        ) as found:
+            for message in found:
+                if "error" in message:
+                    raise error_from_answer(message)
+                yield message
+    except TimeoutError:
+        raise InferenceTimeout(f"Model {repo.repo_id} did not answer within {timeout}s") from None
+    except queue.BrokerUnavailable as exc:
+        raise InferenceUnavailable(f"Inference workers are unreachable: {exc}") from None
+
+
+def _answer_chat(ref: "ModelRef", request: queue.Pending) -> None:
+    """Generates one chat or completion answer, streaming its text as it comes, on one
+    channel: the request hears {"loading"}, the deltas and the end in order. Answers not
+    streamed to the client are streamed to the web too: each token shows the worker is
+    alive, so a long answer never looks like a worker gone quiet."""
+    with queue.inference_stream(request=request) as send:
+        try:
+            from inference import generation, pipelines
+        except ImportError as exc:
+            send(error_answer(_extra_missing(exc)))
+            return
+
+        def announce(estimated_time: float) -> None:
+            send({"loading": {"estimated_time": estimated_time}})
+
+        gone = []
+
+        def delta(at: int, text: str) -> bool:
+            if not send({"delta": {"at": at, "text": text}}):
+                gone.append(at)
+            return not gone
+
+        try:
+            pipe = pipelines.cache().get(ref, on_load=announce).model
+            output = generation.generate(pipe, request.payload, delta)
+        except HubError as exc:
+            send(error_answer(exc))
+            return
+        if gone:
+            log.info("pid %d stopped generating for %s@%s after %d tokens: nobody listens",
+                     os.getpid(), ref.repo_id, ref.sha[:10],
+                     output["usage"]["completion_tokens"])  # fmt: skip
+            return
+        send({"output": output})
 
 
 # -- widget examples --------------------------------------------------------------------------

@@ -50,9 +50,11 @@ RESERVED_NAMESPACES = frozenset(
         "cas",
         "users",
         "buckets",
+        "jobs",
         "collections",
         "media",
         "admin-panel",
+        "v1",
     }
 )
 

@@ -59,9 +59,21 @@ def caller(request: HttpRequest) -> tuple[User, AccessToken | None]:
     return request.user, getattr(request, "hub_token", None)
 
 
+# Where a job reaches the hub: its HF_ENDPOINT, a relay inside the job's sandbox.
+JOB_ENDPOINT_HOST = "127.0.0.1:8080"
+
+
 def base_url(request: HttpRequest) -> str:
-    """The external base URL: HUB_PUBLIC_URL, else what the request was addressed to."""
-    return settings.HUB_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+    """The external base URL: HUB_PUBLIC_URL, else what the request was addressed to.
+
+    A job's requests keep their own address: a job reaches nothing but its relay, so the
+    links it is handed (LFS uploads, the Xet storage) must name the relay. Anyone else
+    addressing the hub so only gets links back to that address, which lead nowhere for them.
+    """
+    host = request.get_host()
+    if settings.HUB_PUBLIC_URL and host != JOB_ENDPOINT_HOST:
+        return settings.HUB_PUBLIC_URL
+    return f"{request.scheme}://{host}"
 
 
 def client_address(request: HttpRequest) -> str:

@@ -8,7 +8,11 @@ standard library only, from a read-only file), so it imports nothing of the hub.
    every user of the host in /proc);
 3. if a port is given, accepts on a Unix socket in a directory bound from the host and
    forwards bytes both ways to 127.0.0.1:port, the only way into the sandbox's network
-   namespace. One thread with asyncio: every thread counts against the process limit.
+   namespace;
+4. if an outbound socket is given, listens on 127.0.0.1:its port (before the program
+   starts, so its first connection finds it) and forwards each connection to that socket,
+   bound from the host: the only way out. One thread with asyncio for both relays: every
+   thread counts against the process limit.
 It exits with the program's exit status; bwrap then ends the whole namespace.
 """
 
@@ -49,7 +53,27 @@ async def _relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter,
         client_w.close()
 
 
-async def _main(socket_path: str | None, port: int | None, program: subprocess.Popen) -> int:
+async def _outbound(
+    client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter, socket_path: str
+) -> None:
+    try:
+        out_r, out_w = await asyncio.open_unix_connection(socket_path)
+    except OSError:
+        client_w.close()
+        return
+    try:
+        await asyncio.gather(_pipe(client_r, out_w), _pipe(out_r, client_w))
+    finally:
+        out_w.close()
+        client_w.close()
+
+
+async def _main(
+    socket_path: str | None,
+    port: int | None,
+    out: tuple[socket.socket, str] | None,
+    program: subprocess.Popen,
+) -> int:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[int] = loop.create_future()
 
@@ -67,19 +91,28 @@ async def _main(socket_path: str | None, port: int | None, program: subprocess.P
         os.chmod(socket_path, 0o660)
         listener.listen(128)
         await asyncio.start_unix_server(lambda r, w: _relay(r, w, port), sock=listener)
+    if out is not None:
+        out_listener, out_path = out
+        await asyncio.start_server(lambda r, w: _outbound(r, w, out_path), sock=out_listener)
     return await done
 
 
 def main(argv: list[str]) -> int:
-    seed, app, env_file, socket_path, port = argv[:5]
-    command = argv[6:]  # argv[5] is "--"
+    seed, app, env_file, socket_path, port, out_path, out_port = argv[:7]
+    command = argv[8:]  # argv[7] is "--"
     if os.path.isdir(seed):
         shutil.copytree(seed, app, symlinks=True, dirs_exist_ok=True)
     os.makedirs("/home/user/tmp", mode=0o1777, exist_ok=True)
     with open(env_file) as f:
         env = json.load(f)
+    out = None
+    if out_path:
+        out_listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        out_listener.bind(("127.0.0.1", int(out_port)))
+        out_listener.listen(128)
+        out = (out_listener, out_path)
     program = subprocess.Popen(command, cwd=app, env=env, stdin=subprocess.DEVNULL)
-    code = asyncio.run(_main(socket_path or None, int(port) if port else None, program))
+    code = asyncio.run(_main(socket_path or None, int(port) if port else None, out, program))
     return code if code >= 0 else 128 - code
 
 

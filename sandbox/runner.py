@@ -6,7 +6,9 @@ and limits, nothing of repos or requests. What the program gets:
   caller's `ro_binds`, and one writable tmpfs at /home/user of `disk_mb`, where
   /home/user/app (the cwd) starts as a copy of `workdir` and /tmp points;
 - its own user, pid, ipc, uts, cgroup and network namespaces: no route out, nothing of the
-  host's loopback; the only way in is the Unix socket the relay listens on;
+  host's loopback; the only way in is the Unix socket the relay listens on, and the only
+  way out, when the caller gives one, is `outbound`: a Unix socket on the host that the
+  program reaches as 127.0.0.1:port inside (the caller decides what answers there);
 - a host uid of its own (`uid`), no capabilities, no_new_privs, a cleared environment;
 - memory and process limits for the whole tree (cgroups when the host allows, else
   RLIMIT_AS per process and RLIMIT_NPROC per uid), RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_FSIZE.
@@ -67,6 +69,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Outbound:
+    """A host Unix socket the program reaches as 127.0.0.1:`port` in its own network."""
+
+    socket: Path  # must accept connections from the sandbox's uid
+    port: int
+
+
+@dataclass(frozen=True)
 class Sandbox:
     workdir: Path  # copied into the writable /home/user/app (cwd); must be readable by uid
     ro_binds: list[tuple[Path, str]]  # (host path, path inside), read-only
@@ -74,6 +84,7 @@ class Sandbox:
     limits: Limits
     port: int | None = None  # a TCP port the program listens on inside its own netns
     uid: int = 65534  # the host uid (and gid) it runs as; one per running sandbox
+    outbound: Outbound | None = None  # the one way out of its network namespace
 
 
 class SandboxProcess:
@@ -114,8 +125,9 @@ class SandboxProcess:
         shutil.rmtree(self._rundir, ignore_errors=True)
 
 
-def sandbox_start(sandbox: Sandbox, command: list[str], *, log: Path) -> SandboxProcess:
-    """Start `command` in the sandbox, its output appended to `log`; dies with this thread.
+def sandbox_start(sandbox: Sandbox, command: list[str], *, log: Path | int) -> SandboxProcess:
+    """Start `command` in the sandbox, its output appended to `log` (a path, or the write end
+    of a pipe the caller reads and keeps open); dies with this thread.
 
     PR_SET_PDEATHSIG fires when the thread that started the sandbox ends: start it from a
     thread that lives as long as the sandbox should (a worker process's main thread).
@@ -130,7 +142,7 @@ def sandbox_start(sandbox: Sandbox, command: list[str], *, log: Path) -> Sandbox
     )
     rlimits = _rlimits(limits, cgroup is not None)
     try:
-        with open(log, "ab") as out:
+        with open(log, "ab", closefd=isinstance(log, Path)) as out:
             out.write(_describe(limits, cgroup is not None).encode())
             out.flush()
             # preexec_fn, not a wrapper program: the cgroup must hold the process before
@@ -201,13 +213,17 @@ def _bwrap_args(sandbox: Sandbox, rundir: Path, command: list[str]) -> list[str]
     args += ["--ro-bind", str(sandbox.workdir), f"{RUN}/seed"]
     if sandbox.port:
         args += ["--bind", str(rundir / "sock"), f"{RUN}/sock"]
+    if sandbox.outbound:
+        args += ["--ro-bind", str(sandbox.outbound.socket), f"{RUN}/out.sock"]
     for host_path, inside in sandbox.ro_binds:
         args += ["--ro-bind", str(host_path), inside]
     args += ["--remount-ro", "/", "--chdir", APP]
     socket_inside = f"{RUN}/sock/app.sock" if sandbox.port else ""
     port = str(sandbox.port or "")
+    out = sandbox.outbound
+    outbound = [f"{RUN}/out.sock", str(out.port)] if out else ["", ""]
     args += [PYTHON, "-I", "-S", f"{RUN}/inside.py", f"{RUN}/seed", APP, f"{RUN}/env.json"]
-    return [*args, socket_inside, port, "--", *command]
+    return [*args, socket_inside, port, *outbound, "--", *command]
 
 
 def _rlimits(limits: Limits, cgroup: bool) -> dict[int, int]:

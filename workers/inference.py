@@ -11,6 +11,11 @@ checks every few milliseconds, every request also queues a task, and the web pro
 listens on a loopback socket the worker connects to with the answer (the filesystem
 broker implies a single machine).
 
+A request may hear several answers, in order: {"loading"} while its model loads, and, for a
+stream (chat), {"delta"} messages as tokens are generated, before its final {"output"} or
+{"error"}. With Redis they are entries of the answer list; on the embedded default, lines
+of one connection per sender (`inference_stream`), so a stream costs one connection.
+
 A claim is kept under the task's id until its batch is answered, so the task Celery sends
 again after its worker process died answers the same batch.
 """
@@ -28,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import redis
 from django.conf import settings
@@ -103,9 +109,17 @@ def _wait(
     accept_loading: bool,
     wake: Callable[[], None],
 ) -> dict:
-    """The answer; `wake` queues a task at once, or, when a worker was waiting for the
-    request, only if no answer came within _WAKE_AFTER_SECONDS (that worker may be busy
-    with a long batch, or dead)."""
+    # _answers ends only by raising TimeoutError.
+    return next(a for a in _answers(inbox, timeout, wake) if "loading" not in a or accept_loading)
+
+
+def _answers(
+    inbox: "_RedisInbox | _SocketInbox", timeout: float, wake: Callable[[], None]
+) -> Iterator[dict]:
+    """Every answer as it comes; `wake` queues a task at once, or, when a worker was waiting
+    for the request, only if no answer came within _WAKE_AFTER_SECONDS (that worker may be
+    busy with a long batch, or dead). A {"loading"} answer extends the deadline once by
+    `timeout`; each {"delta"} moves it to `timeout` after itself."""
     deadline, extended, woken = time.monotonic() + timeout, False, not inbox.served
     if woken:
         wake()
@@ -118,10 +132,41 @@ def _wait(
             continue
         if answer is None:
             raise TimeoutError(f"no answer within {timeout:.0f}s")
-        if "loading" not in answer or accept_loading:
-            return answer
-        if not extended:
+        woken = True  # a worker has the request
+        if "loading" in answer and not extended:
             deadline, extended = deadline + timeout, True
+        elif "delta" in answer:
+            deadline = max(deadline, time.monotonic() + timeout)
+        yield answer
+
+
+def inference_messages(*, model: str, payload: dict, timeout: float) -> Iterator[dict]:
+    """Queues a request for `model` and yields what the worker sends for it: {"delta"}
+    messages while it streams, then {"output"} or {"error"}, the last. Waits for a loading
+    model (the deadline extended once by `timeout`); each message must come within
+    `timeout` of the one before. Closing the iterator early tells the worker nobody
+    listens any more. Raises TimeoutError or BrokerUnavailable.
+    """
+
+    def wake() -> None:
+        app.send_task("minihub.inference", args=[model], task_id=inbox.id, queue="inference")
+
+    try:
+        with inference_queued(model=model, payload=payload, expires_in=2 * timeout + 5) as inbox:
+            finished = False
+            try:
+                for answer in _answers(inbox, timeout, wake):
+                    if "loading" in answer:
+                        continue
+                    finished = "delta" not in answer
+                    yield answer
+                    if finished:
+                        return
+            finally:
+                if not finished:
+                    inbox.cancel()
+    except (OperationalError, redis.ConnectionError) as exc:
+        raise BrokerUnavailable(str(exc)) from None
 
 
 def inference_claim(
@@ -147,6 +192,15 @@ def inference_claimed(*, claim_id: str) -> list[Pending]:
 def inference_publish(*, answers: list[tuple[Pending, dict]]) -> None:
     """Sends each request's answer ({"loading"}, {"output"} or {"error"}) to its waiter."""
     _channel().publish(answers)
+
+
+@contextmanager
+def inference_stream(*, request: Pending) -> Iterator[Callable[[dict], bool]]:
+    """`send(answer)` for many answers to one request, arriving in order as sent; it
+    returns False once nobody listens (the web process stopped waiting, or its client
+    went away), so the sender can stop."""
+    with _channel().stream(request) as send:
+        yield send
 
 
 def inference_release(*, claim_id: str) -> None:
@@ -179,6 +233,10 @@ class _RedisInbox:
     def __init__(self, client: redis.Redis, request_id: str):
         self.client, self.id = client, request_id
         self.key = f"minihub:inference:answer:{request_id}"
+
+    def cancel(self) -> None:
+        """Tells a worker streaming answers to this request to stop (see RedisChannel.stream)."""
+        self.client.set(f"minihub:inference:cancel:{self.id}", 1, ex=_TTL_SECONDS)
 
     def receive(self, timeout: float) -> dict | None:
         deadline = time.monotonic() + timeout
@@ -267,6 +325,20 @@ class RedisChannel:
                 send.expire(key, _TTL_SECONDS)
             send.execute()
 
+    @contextmanager
+    def stream(self, request: Pending) -> Iterator[Callable[[dict], bool]]:
+        key, cancel = (f"minihub:inference:{kind}:{request.id}" for kind in ("answer", "cancel"))
+
+        def send(answer: dict) -> bool:
+            # One round trip: the answer, and whether the web side stopped listening.
+            with self.client.pipeline(transaction=False) as steps:
+                steps.rpush(key, json.dumps(answer))
+                steps.expire(key, _TTL_SECONDS)
+                steps.exists(cancel)
+                return not steps.execute()[-1]
+
+        yield send
+
     def release(self, claim_id: str) -> None:
         self.client.delete(f"minihub:inference:claim:{claim_id}")
 
@@ -275,36 +347,61 @@ class RedisChannel:
 
 
 class _SocketInbox:
-    """A loopback listener of the web process; the answer starts with a secret line."""
+    """A loopback listener of the web process. Each sender connects, writes a secret line,
+    then one JSON line per answer, and closes."""
 
     served = False
 
     def __init__(self, server: socket.socket, request_id: str):
         self.server, self.id, self.secret = server, request_id, secrets.token_hex(16)
         self.reply = f"{server.getsockname()[1]}:{self.secret}"
+        self.sender: socket.socket | None = None  # the connection being read, and its reader
+        self.lines: BinaryIO | None = None
 
     def receive(self, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            if self.lines is None and not self._accept(remaining):
+                return None
+            self.sender.settimeout(remaining)
+            try:
+                line = self.lines.readline()
+            except TimeoutError:
+                return None
+            if line.endswith(b"\n"):
+                return json.loads(line)
+            # That sender is done (or died mid-line): the next answer comes on a new connection.
+            self.cancel()
+        return None
+
+    def _accept(self, timeout: float) -> bool:
+        """Takes the next sender that knows the secret; False when none came in time."""
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             self.server.settimeout(remaining)
             try:
                 connection, _ = self.server.accept()
             except TimeoutError:
-                return None
-            with connection:
-                connection.settimeout(max(1.0, remaining))
-                data = _read_all(connection)
-            secret, _, body = data.partition(b"\n")
-            if secret.decode(errors="replace") == self.secret:
-                return json.loads(body)
-        return None  # only strangers called: whoever they were, they did not know the secret
+                return False
+            connection.settimeout(max(1.0, remaining))
+            lines = connection.makefile("rb")
+            try:
+                secret = lines.readline().rstrip(b"\n").decode(errors="replace")
+            except (TimeoutError, OSError):
+                secret = ""
+            if secret == self.secret:
+                self.sender, self.lines = connection, lines
+                return True
+            lines.close()
+            connection.close()  # a stranger: whoever it was, it did not know the secret
+        return False
 
-
-def _read_all(connection: socket.socket) -> bytes:
-    chunks = []
-    while chunk := connection.recv(1 << 16):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    def cancel(self) -> None:
+        """Closes the connection being read: a worker streaming on it stops at its next send."""
+        if self.lines is not None:
+            self.lines.close()
+            self.sender.close()
+        self.sender, self.lines = None, None
 
 
 class LocalChannel:
@@ -316,7 +413,11 @@ class LocalChannel:
     @contextmanager
     def inbox(self, request_id: str) -> Iterator[_SocketInbox]:
         with socket.create_server(("127.0.0.1", 0), backlog=8) as server:
-            yield _SocketInbox(server, request_id)
+            inbox = _SocketInbox(server, request_id)
+            try:
+                yield inbox
+            finally:
+                inbox.cancel()
 
     def _pending(self, model: str) -> Path:
         return self.root / "pending" / model.replace("/", "_")
@@ -373,12 +474,33 @@ class LocalChannel:
 
     def publish(self, answers: list[tuple[Pending, dict]]) -> None:
         for request, answer in answers:
-            port, secret = request.reply.split(":")
+            with self.stream(request) as send:
+                send(answer)  # a web process that stopped waiting (timed out, died) is no one
+
+    @contextmanager
+    def stream(self, request: Pending) -> Iterator[Callable[[dict], bool]]:
+        port, secret = request.reply.split(":")
+        connection: socket.socket | None = None
+
+        def send(answer: dict) -> bool:
+            nonlocal connection
+            line = json.dumps(answer).encode() + b"\n"
             try:
-                with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as connection:
-                    connection.sendall(secret.encode() + b"\n" + json.dumps(answer).encode())
+                if connection is None:
+                    connection = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+                    # A token is a few bytes: sent at once, not held back for more (Nagle).
+                    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    line = secret.encode() + b"\n" + line
+                connection.sendall(line)
             except OSError:
-                pass  # the web process stopped waiting (it timed out, or died): nobody to tell
+                return False
+            return True
+
+        try:
+            yield send
+        finally:
+            if connection is not None:
+                connection.close()
 
     def release(self, claim_id: str) -> None:
         shutil.rmtree(self.root / "claims" / claim_id, ignore_errors=True)

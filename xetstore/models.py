@@ -5,6 +5,7 @@ that reconstructions and shard checks read, so neither reopens the object.
 """
 
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Xorb(models.Model):
@@ -74,3 +75,48 @@ class XetUpload(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("user", "repo", "file", name="xet_upload_unique")]
+
+
+class Bucket(models.Model):
+    """A Storage Bucket: files by path in the Xet store, no git and no history. Private ones
+    are for the members of their namespace; writing needs write access to it."""
+
+    namespace = models.ForeignKey("registry.Namespace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=96)
+    private = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("namespace", Lower("name"), name="bucket_name_ci_unique")
+        ]
+
+    @property
+    def bucket_id(self) -> str:
+        return f"{self.namespace.name}/{self.name}"
+
+
+class BucketFile(models.Model):
+    """A path of a bucket and the stored file it holds now."""
+
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=1000)
+    file = models.ForeignKey(XetFile, on_delete=models.PROTECT, related_name="+")
+    # The uploader's modification time (milliseconds since the epoch, as the client sends).
+    mtime = models.BigIntegerField(null=True)
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("bucket", "path", name="bucket_file_unique")]
+
+
+class BucketUpload(models.Model):
+    """A file registered through a bucket's write token: what that bucket's batch may add
+    (besides files already in it), as XetUpload is for pull requests."""
+
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="+")
+    file = models.ForeignKey(XetFile, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("bucket", "file", name="bucket_upload_unique")]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from registry import errors
@@ -32,7 +33,15 @@ from xetstore.files import (
     plain_bytes,
     trim,
 )
-from xetstore.models import DedupChunk, XetFile, XetFileTerm, XetUpload, Xorb
+from xetstore.models import (
+    BucketFile,
+    BucketUpload,
+    DedupChunk,
+    XetFile,
+    XetFileTerm,
+    XetUpload,
+    Xorb,
+)
 from xetstore.shard import FileEntry, ShardError, UploadShard, XorbEntry, parse_upload_shard
 from xetstore.storage import stage, xorb_store
 from xetstore.tokens import CasClaims, fetch_link_sign
@@ -163,7 +172,7 @@ def shard_register(*, data: bytes, claims: CasClaims) -> Iterator[tuple[int, int
                 f"File {item.file_hash}: the shard gives sha256 {item.claimed_sha256}, "
                 f"but its bytes hash to {item.sha256}"
             )
-    namespace = claims.repo.namespace
+    namespace = claims.namespace
     storage_quota_check(namespace=namespace, objects=[(f.sha256, f.size) for f in files])
     _register(files, claims)
     yield total, total
@@ -255,7 +264,9 @@ def _register(files: list[_File], claims: CasClaims) -> None:
         for item in files:
             if not XetFile.objects.filter(file_hash=item.file_hash).exists():
                 _file_create(item)
-            if claims.pull_request:
+            if claims.bucket is not None:
+                BucketUpload.objects.get_or_create(bucket=claims.bucket, file_id=item.file_hash)
+            elif claims.pull_request:
                 _upload_record(item, claims)
             else:
                 lfs_link(repo=claims.repo, oid=item.sha256, size=item.size)
@@ -309,8 +320,7 @@ def dedup_shard(*, chunk_hash: str, claims: CasClaims) -> bytes | None:
         DedupChunk.objects.filter(chunk_hash=chunk_hash).values_list("xorb_id", flat=True)
     )
     holding = XetFile.objects.filter(terms__xorb__in=holders, sha256__in=readable).distinct()
-    latest = LfsObject.objects.filter(repo=claims.repo).order_by("-created_at", "-id")
-    recent = XetFile.objects.filter(sha256__in=latest.values("oid")[:_DEDUP_MAX_FILES])
+    recent = _recent_files(claims)
     files = [
         *holding.values_list("pk", flat=True)[:_DEDUP_MAX_FILES],
         *recent.values_list("pk", flat=True),
@@ -328,6 +338,15 @@ def dedup_shard(*, chunk_hash: str, claims: CasClaims) -> bytes | None:
         created=created,
         expiry=created + _DEDUP_SHARD_SECONDS,
     )
+
+
+def _recent_files(claims: CasClaims) -> QuerySet[XetFile]:
+    """The latest files of the token's repo (or bucket)."""
+    if claims.bucket is not None:
+        latest = BucketFile.objects.filter(bucket=claims.bucket).order_by("-uploaded_at", "-id")
+        return XetFile.objects.filter(pk__in=latest.values("file_id")[:_DEDUP_MAX_FILES])
+    latest = LfsObject.objects.filter(repo=claims.repo).order_by("-created_at", "-id")
+    return XetFile.objects.filter(sha256__in=latest.values("oid")[:_DEDUP_MAX_FILES])
 
 
 def _dedup_xorbs(files: list[str], holders: set[str]) -> list[str]:
@@ -351,10 +370,15 @@ def _dedup_key() -> bytes:
 
 
 def file_readable(*, file_hash: str, claims: CasClaims) -> XetFile:
-    """The file, if the token's repo links its sha256 (an upload to it, or a commit's proof)."""
+    """The file, if the token's repo links its sha256 (an upload to it, or a commit's proof),
+    or the token's bucket holds it at a path."""
     file = XetFile.objects.filter(file_hash=file_hash).first()
     if file is None:
         raise errors.NotFound(f"File {file_hash} is not stored here")
+    if claims.bucket is not None:
+        if not BucketFile.objects.filter(bucket=claims.bucket, file=file).exists():
+            raise errors.Forbidden(f"File {file_hash} is not in this token's bucket")
+        return file
     if not LfsObject.objects.filter(repo=claims.repo, oid=file.sha256).exists():
         raise errors.Forbidden(f"File {file_hash} is not in this token's repository")
     return file

@@ -20,12 +20,16 @@ from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
 from registry.permissions import Action, Actor, allows, require
 from registry.services.changes import commit_target
+from xetstore.buckets import bucket_readable, bucket_require_write
+from xetstore.models import Bucket
 
 _SALT = "minihub.xet.cas"
 # hf_xet renews a token 30 s before `exp` and treats a CAS 401 as fatal, so a token is
 # honoured a little past `exp` in case the hub's clocks disagree.
 _CLOCK_SKEW_SECONDS = 60
 _CLAIMS = {"r", "w", "u", "t", "p", "e"}
+# A bucket's token: the bucket instead of a repo, and no pull requests.
+_BUCKET_CLAIMS = {"b", "w", "u", "t", "e"}
 
 
 class CasTokenInvalid(errors.HubError):
@@ -44,11 +48,16 @@ class CasToken:
 class CasClaims:
     """What a CAS token grants at the moment of the request."""
 
-    repo: Repo
+    repo: Repo | None  # None for a bucket's token
     user: User | AnonymousUser  # who asked the hub for the token
     # Its user may not write the repo, only propose changes to it: the files it uploads are
     # kept for that user's own commits and not linked to the repo (xetstore.services).
     pull_request: bool
+    bucket: Bucket | None = None
+
+    @property
+    def namespace(self):
+        return self.bucket.namespace if self.bucket is not None else self.repo.namespace
 
 
 def cas_token_issue(
@@ -90,6 +99,29 @@ def cas_token_issue(
     return CasToken(value, exp)
 
 
+def cas_token_bucket_issue(
+    *, user: User, token: AccessToken | None, bucket: Bucket, write: bool
+) -> CasToken:
+    """A CAS token for `bucket` once the caller may see it, or, for writing, write to it."""
+    actor = Actor(user, token)
+    if write:
+        bucket_require_write(actor=actor, bucket=bucket)
+    exp = int(time.time()) + settings.HUB_XET_TOKEN_SECONDS
+    claims = {"b": bucket.pk, "w": write, "u": user.pk, "t": token.pk if token else None, "e": exp}
+    return CasToken(signing.dumps(claims, salt=_SALT, compress=True), exp)
+
+
+def _bucket_check(claims: dict, *, write: bool) -> CasClaims:
+    user, token = _holder(claims)
+    actor = Actor(user, token)
+    bucket = Bucket.objects.select_related("namespace").filter(pk=claims["b"]).first()
+    if bucket is None or not bucket_readable(actor=actor, bucket=bucket):
+        raise CasTokenInvalid("This Xet access token no longer grants access to its bucket")
+    if write:
+        bucket_require_write(actor=actor, bucket=bucket)
+    return CasClaims(None, user, False, bucket=bucket)
+
+
 def cas_token_check(header: str, *, write: bool, files: bool = False) -> CasClaims:
     """What the `Authorization: Bearer` CAS token grants now; 401 when it is bad, expired or
     no longer grants its repo, 403 when it may not write (any more), or, with `files`
@@ -99,6 +131,8 @@ def cas_token_check(header: str, *, write: bool, files: bool = False) -> CasClai
     claims = _decode(header)
     if write and not claims["w"]:
         raise errors.Forbidden("This Xet access token may only read; uploads need a write token")
+    if "b" in claims:
+        return _bucket_check(claims, write=write)
     user, token = _holder(claims)
     actor = Actor(user, token)
     repo = Repo.objects.select_related("namespace").filter(pk=claims["r"]).first()
@@ -119,7 +153,7 @@ def _decode(header: str) -> dict:
         claims = signing.loads(value.strip(), salt=_SALT)
     except signing.BadSignature:
         raise CasTokenInvalid("This Xet access token is not valid") from None
-    if not isinstance(claims, dict) or set(claims) != _CLAIMS:
+    if not isinstance(claims, dict) or set(claims) not in (_CLAIMS, _BUCKET_CLAIMS):
         raise CasTokenInvalid("This Xet access token is not valid; ask the hub for a new one")
     if claims["e"] + _CLOCK_SKEW_SECONDS < time.time():
         raise CasTokenInvalid("This Xet access token has expired; ask the hub for a new one")

@@ -138,6 +138,8 @@ def _tag(template: str) -> str:
     literals = [p for p in template.split("/") if p and "{" not in p]
     if "lfs" in literals:
         return "Git LFS"
+    if literals and literals[0] in ("models", "v1"):
+        return "inference"  # the Inference API, and OpenAI's chat and completions
     if not template.startswith("/api/"):
         return "files" if "resolve" in literals else "git"
     if "{name}" in template:

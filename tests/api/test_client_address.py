@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from registry.request import client_address
+from registry.request import JOB_ENDPOINT_HOST, base_url, client_address
 
 
 def address(xff: str | None, *, proxies: int, settings) -> str:
@@ -89,3 +89,14 @@ def test_many_callers_in_one_window_do_not_reset_a_callers_count(client, setting
     second = client.get("/api/models", REMOTE_ADDR="10.9.9.9")
 
     assert (first.status_code, second.status_code) == (200, 429)
+
+
+def test_links_name_the_public_url_except_for_a_jobs_relay(settings):
+    settings.HUB_PUBLIC_URL = "https://hub.example.com"
+    settings.ALLOWED_HOSTS = ["*"]
+
+    outside = RequestFactory().get("/", HTTP_HOST="10.0.0.5:8000")
+    from_a_job = RequestFactory().get("/", HTTP_HOST=JOB_ENDPOINT_HOST)
+
+    assert base_url(outside) == "https://hub.example.com"
+    assert base_url(from_a_job) == f"http://{JOB_ENDPOINT_HOST}"

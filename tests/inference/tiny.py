@@ -1,6 +1,7 @@
 """Tiny models made on the spot: random weights from small configs, tokenizers trained on a few
 lines with the `tokenizers` library. Each factory saves a complete model folder."""
 
+import copy
 from functools import cache
 from pathlib import Path
 
@@ -146,6 +147,44 @@ def gpt2(folder: Path) -> Path:
     config = GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=2, n_head=2, n_positions=1024,
                         bos_token_id=0, eos_token_id=0, pad_token_id=1)  # fmt: skip
     return _save(folder, GPT2LMHeadModel(config), tok, {"pipeline_tag": "text-generation"})
+
+
+@cache
+def chat_tokenizer() -> PreTrainedTokenizerFast:
+    """Byte-level BPE over the characters of LINES and the chat template only (no lone bytes
+    of longer characters), so a random model's answers are readable text."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    lines = [*LINES, "<system> <user> <assistant>\n", "hello, where? yes! 0123456789."]
+    tok.train_from_iterator(
+        lines, trainers.BpeTrainer(vocab_size=300, special_tokens=["<|endoftext|>", "<pad>"])
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>",
+                                   eos_token="<|endoftext|>", unk_token="<|endoftext|>",
+                                   pad_token="<pad>", chat_template=None)  # fmt: skip
+
+
+# A ChatML-like template in plain text: the tiny tokenizer has no special tokens for it.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<{{ message['role'] }}> {{ message['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<assistant>{% endif %}"
+)
+
+
+def chat_lm(folder: Path, *, template: bool = True, positions: int = 1024) -> Path:
+    """A tiny GPT-2 whose tokenizer has a chat template (`template`), `positions` tokens of
+    context, tagged text-generation."""
+    tok = copy.deepcopy(chat_tokenizer())  # the cached one serves models without a template
+    torch.manual_seed(0)
+    # Weights this large make greedy answers varied text, not one token repeated.
+    config = GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=2, n_head=2,
+                        n_positions=positions, bos_token_id=0, eos_token_id=0, pad_token_id=1,
+                        initializer_range=0.5)  # fmt: skip
+    _save(folder, GPT2LMHeadModel(config), card={"pipeline_tag": "text-generation"})
+    tok.chat_template = CHAT_TEMPLATE if template else None
+    tok.save_pretrained(folder)
+    return folder
 
 
 def vit(folder: Path) -> Path:

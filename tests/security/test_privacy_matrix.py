@@ -133,6 +133,8 @@ OWNER_STATUS = {
     f"{API}/user-access-request/{{status}}": 400,
     # The vault Space has no app file: its app answers 503 (SpaceNotRunning).
     "spaces-apps/{namespace}/{name}/{path}": 503,
+    # OpenAI's API describes text-generation models only; the vault model is none.
+    "v1/models/{namespace}/{name}": 404,
     # The vault dataset has no leaderboard: the owner learns that, after the repo was found.
     "api/datasets/{namespace}/{name}/leaderboard": 404,
 }
@@ -600,6 +602,11 @@ BODY_NAMED = [
     ("DELETE", "/api/repos/delete", as_json(name="vault", organization="alice", type="model")),
     ("POST", "/api/repos/move", as_json(fromRepo="alice/vault", toRepo="charlie/vault")),
     ("POST", "/api/evaluations", as_json(model="alice/vault", dataset="alice/vault")),
+    (
+        "POST",
+        "/api/finetune",
+        as_json(base_model="alice/vault", dataset="alice/vault", task="text-classification"),
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
+from workers.tasks.jobs import job_run
 from workers.tasks.lfs import lfs_adopt, uploads_clean
 from workers.tasks.spaces import space_build, space_stop
 from workers.tasks.viewer import viewer_convert
@@ -10,6 +11,7 @@ __all__ = [
     "answer_inference",
     "compute_widget_examples",
     "deliver_webhook",
+    "job_run",
     "lfs_adopt",
     "ping",
     "run_evaluation",

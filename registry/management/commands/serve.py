@@ -33,6 +33,9 @@ class Command(BaseCommand):
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
             subprocess.Popen(self._worker_command(), start_new_session=True),
             subprocess.Popen(self._spaces_worker_command(), start_new_session=True),
+            subprocess.Popen(
+                self._jobs_worker_command(), start_new_session=True, env=self._jobs_env(host, port)
+            ),
         ]
         public = settings.HUB_PUBLIC_URL or f"http://{host}:{port}"
         self.stdout.write(f"Minihub is serving on {public} (data in {settings.HUB_DATA_DIR})")
@@ -121,6 +124,40 @@ class Command(BaseCommand):
             "--without-mingle",
             "--without-gossip",
         ]
+
+    @staticmethod
+    def _jobs_worker_command() -> list[str]:
+        # Like Spaces': each task's thread starts its job's sandbox and waits for it, so one
+        # process with a threads pool runs HUB_JOBS_CONCURRENCY jobs at once.
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--queues",
+            "jobs",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(settings.HUB_JOBS_CONCURRENCY),
+            "--hostname",
+            f"minihub-jobs-{os.getpid()}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+
+    @staticmethod
+    def _jobs_env(host: str, port: int) -> dict[str, str]:
+        """A job's relay connects to this web server unless HUB_INTERNAL_URL says otherwise."""
+        if os.environ.get("HUB_INTERNAL_URL"):
+            return dict(os.environ)
+        local = "127.0.0.1" if host in {"0.0.0.0", "", "::"} else host
+        local = f"[{local}]" if ":" in local else local
+        return {**os.environ, "HUB_INTERNAL_URL": f"http://{local}:{port}"}
 
     def _supervise(self, children: list[subprocess.Popen]) -> int:
         """Runs until a signal or a child's exit, then stops every child; returns the exit code."""

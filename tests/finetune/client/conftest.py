@@ -1,0 +1,11 @@
+"""Fine-tune requests through Django's test client, on the test database: its users
+(tests/conftest.py), not the live hub's personas of tests/finetune/conftest.py."""
+
+import pytest
+
+from tests.conftest import alice, charlie  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _storage(settings, tmp_path):
+    settings.HUB_REPOS_DIR = tmp_path / "repos"

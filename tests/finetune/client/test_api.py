@@ -1,0 +1,129 @@
+"""POST /api/finetune, through the hub's middleware and error handler: who may start a
+fine-tune of what, into where, and the errors that name what is wrong. The job it queues
+(not run here: tests/finetune/test_api_live.py runs one) carries a token of its own, which
+stops working when the job ends."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from jobs.models import Job
+from jobs.selectors import job_secrets
+from jobs.services import job_cancel
+from registry.errors import InvalidCredentials
+from registry.models import AccessToken
+from registry.permissions import Actor
+from registry.services.repos import repo_create
+from registry.services.tokens import token_authenticate
+from tests.conftest import make_token
+
+pytestmark = pytest.mark.django_db
+
+
+def make_repo(owner, name: str, repo_type: str = "model", private: bool = False):
+    return repo_create(
+        user=owner, token=None, name=name, organization=None, repo_type=repo_type, private=private
+    )
+
+
+@pytest.fixture
+def alices(alice):
+    """alice's public base model and dataset."""
+    make_repo(alice, "tiny")
+    make_repo(alice, "reviews", "dataset")
+
+
+def start(token: str, **settings) -> object:
+    body = {"base_model": "alice/tiny", "dataset": "alice/reviews"}
+    body |= {"task": "text-classification"} | settings
+    return Client().post(
+        "/api/finetune", json.dumps(body), content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+
+
+def test_alice_starts_a_fine_tune_whose_job_pushes_with_a_token_of_its_own(alice, alices):
+    response = start(make_token(alice), hyperparameters={"max_steps": 3})
+
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert answer["output_repo"] == "alice/tiny-reviews"
+    job = Job.objects.get(pk=answer["job"]["id"])
+    assert (job.namespace.name, job.stage, job.labels) == ("alice", "SCHEDULING", {
+        "finetune": "tiny-reviews"
+    })  # fmt: skip
+    assert answer["job"]["secrets"] == {"HF_TOKEN": "***"}
+    params = json.loads(job.environment["FINETUNE_PARAMS"])
+    assert (params["base_model"], params["hyperparameters"]["max_steps"]) == ("alice/tiny", 3)
+    assert job.command == ["uv", "run", "finetune.py"]
+    assert job.script.startswith('"""Fine-tune a model from the hub')
+    token = token_authenticate(value=job_secrets(job)["HF_TOKEN"])
+    assert (token.user, token.role, token.name) == (alice, "write", f"finetune-{job.id}")
+
+
+def test_the_jobs_token_stops_working_when_the_job_ends(alice, alices):
+    job = Job.objects.get(pk=start(make_token(alice)).json()["job"]["id"])
+    value = job_secrets(job)["HF_TOKEN"]
+
+    job_cancel(actor=Actor(alice), job=job)
+
+    assert AccessToken.objects.get(name=f"finetune-{job.id}").revoked_at is not None
+    with pytest.raises(InvalidCredentials):
+        token_authenticate(value=value)
+
+
+def test_charlie_cannot_fine_tune_alices_private_model(alice, charlie):
+    make_repo(alice, "tiny", private=True)
+    make_repo(charlie, "reviews", "dataset")
+
+    response = start(make_token(charlie), dataset="charlie/reviews")
+
+    assert response.status_code == 404
+    assert response["X-Error-Code"] == "RepoNotFound"
+    assert response.json()["error"] == "base_model alice/tiny: repository not found"
+    assert not Job.objects.exists()
+    assert not AccessToken.objects.filter(name__startswith="finetune-").exists()
+
+
+def test_charlie_cannot_push_a_fine_tune_into_alices_namespace(alices, charlie):
+    response = start(make_token(charlie), output_repo="alice/tuned")
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "You don't have write access to 'alice'"
+    assert not Job.objects.exists()
+
+
+def test_a_read_token_cannot_start_a_fine_tune(alice, alices):
+    response = start(make_token(alice, role="read"))
+
+    assert response.status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_anonymous_callers_must_sign_in(alices):
+    response = Client().post("/api/finetune", "{}", content_type="application/json")
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"hyperparameters": {"learning_rate": "fast"}}, "learning_rate must be a number"),
+        ({"hyperparameters": {"epochs": 0}}, "epochs must be between 0.01 and 100"),
+        ({"hyperparameters": {"warmup": 1}}, "unknown hyperparameter warmup"),
+        ({"task": "image-classification"}, "task must be one of text-classification"),
+        ({"columns": {"target": "y"}}, "text-classification has no column role target"),
+        ({"output_repo": "no-namespace"}, "output_repo must be a repo id"),
+        ({"dataset": None}, "dataset is required"),
+        ({"learning_rate": 1e-3}, "unknown setting learning_rate"),
+    ],
+)
+def test_bad_settings_are_a_400_naming_the_field(alice, alices, fields, message):
+    response = start(make_token(alice), **fields)
+
+    assert response.status_code == 400
+    assert response["X-Error-Code"] == "InvalidFinetune"
+    assert message in response.json()["error"]
+    assert not Job.objects.exists()
