@@ -27,7 +27,7 @@ from registry.request import (
 )
 from spaces.errors import SpaceAppGone, SpaceNotRunning
 from spaces.models import SpaceRuntime
-from spaces.proxy import proxy_forward
+from spaces.proxy import proxy_forward, relay_open
 from spaces.routes import ROUTES, route_key
 from spaces.services import (
     app_file_of,
@@ -58,10 +58,16 @@ def sandboxed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return read_token_allowed(csrf_exempt(xframe_options_exempt(wrapped)))
 
 
+SANDBOX_HEADERS = (
+    ("Content-Security-Policy", SANDBOX),
+    ("Access-Control-Allow-Origin", "*"),
+    ("X-Content-Type-Options", "nosniff"),
+)
+
+
 def _sandbox_headers(response: HttpResponse) -> HttpResponse:
-    response["Content-Security-Policy"] = SANDBOX
-    response["Access-Control-Allow-Origin"] = "*"
-    response["X-Content-Type-Options"] = "nosniff"
+    for name, value in SANDBOX_HEADERS:
+        response[name] = value
     return response
 
 
@@ -119,25 +125,28 @@ def space_app_fast(environ: dict, start_response: Callable) -> Iterable[bytes] |
     except DisallowedHost:
         return None  # the view answers it as it answers every request
     try:
-        response = proxy_forward(request, socket_path=route.socket, path=rest[0])
+        relayed = relay_open(request, socket_path=route.socket, path=rest[0])
     except SpaceAppGone:
         ROUTES.forget(key)
         return None
-    _sandbox_headers(response)
     request_id = request_id_of(environ)
-    response["X-Request-Id"] = request_id
     request_logged(
         request,
-        status=response.status_code,
+        status=relayed.status,
         duration_ms=round((time.monotonic() - started) * 1000, 1),
         username=route.username,
         request_id=request_id,
     )
-    cookies = [("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values()]
     start_response(
-        f"{response.status_code} {response.reason_phrase}", [*response.items(), *cookies]
+        f"{relayed.status} {relayed.reason}",
+        [
+            *relayed.headers,
+            *SANDBOX_HEADERS,
+            ("X-Request-Id", request_id),
+            *(("Set-Cookie", morsel.OutputString()) for morsel in relayed.cookies),
+        ],
     )
-    return response
+    return relayed.body
 
 
 def _running(runtime: SpaceRuntime) -> SpaceRuntime:

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.cookies import SimpleCookie
+from http.cookies import Morsel, SimpleCookie
 
 from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
@@ -55,40 +55,45 @@ class UnixConnection(http.client.HTTPConnection):
 
 
 def _request_headers(request: HttpRequest) -> list[tuple[str, str]]:
-    connection_named = {
-        token.strip().lower() for token in request.headers.get("Connection", "").split(",")
-    }
-    headers = [
-        (name, value)
-        for name, value in request.headers.items()
-        if name.lower() not in _REQUEST_DROP and name.lower() not in connection_named
-    ]
-    cookies = SimpleCookie()
-    cookies.load(request.headers.get("Cookie", ""))
-    kept = [f"{k}={m.value}" for k, m in cookies.items() if k not in hub_cookie_names()]
-    if kept:
-        headers.append(("Cookie", "; ".join(kept)))
-    forwarded = request.headers.get("X-Forwarded-For")
-    address = client_address(request)
+    """The visitor's headers as the app gets them, read off the WSGI environ (the fast path
+    builds no HttpHeaders)."""
+    meta = request.META
+    connection_named = {t.strip().lower() for t in meta.get("HTTP_CONNECTION", "").split(",")}
+    headers = []
+    for key, value in meta.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+            if name not in _REQUEST_DROP and name not in connection_named:
+                headers.append((name, value))
+    if meta.get("CONTENT_TYPE"):
+        headers.append(("content-type", meta["CONTENT_TYPE"]))
+    if "HTTP_COOKIE" in meta:
+        cookies = SimpleCookie()
+        cookies.load(meta["HTTP_COOKIE"])
+        hub = hub_cookie_names()
+        kept = [f"{k}={m.value}" for k, m in cookies.items() if k not in hub]
+        if kept:
+            headers.append(("cookie", "; ".join(kept)))
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    address, host = client_address(request), request.get_host()
     headers += [
-        ("Host", request.get_host()),
-        ("X-Forwarded-For", f"{forwarded}, {address}" if forwarded else address),
-        ("X-Forwarded-Host", request.get_host()),
-        ("X-Forwarded-Proto", request.scheme),
+        ("host", host),
+        ("x-forwarded-for", f"{forwarded}, {address}" if forwarded else address),
+        ("x-forwarded-host", host),
+        ("x-forwarded-proto", request.scheme),
     ]
     return headers
 
 
-def _send_body(conn: UnixConnection, request: HttpRequest, chunked: bool) -> None:
+def _send_body(conn: UnixConnection, stream, chunked: bool) -> None:
     if chunked:
         # Django reads nothing without a Content-Length: gunicorn's input stream ends
         # where the client's chunked body does.
-        stream = request.META["wsgi.input"]
         while data := stream.read(_CHUNK):
             conn.send(b"%x\r\n%s\r\n" % (len(data), data))
         conn.send(b"0\r\n\r\n")
         return
-    while data := request.read(_CHUNK):
+    while data := stream.read(_CHUNK):
         conn.send(data)
 
 
@@ -126,6 +131,8 @@ class ConnectionPool:
 
 POOL = ConnectionPool()
 _IDLE_REUSE = 2.0
+# Bodies up to this size are read before they are sent, so they can be sent again.
+_REPLAYABLE = 64 * 1024
 _IDLE_PER_APP = 16
 
 
@@ -143,39 +150,64 @@ def _relay(conn: UnixConnection, answer: http.client.HTTPResponse, path: str) ->
             conn.close()
 
 
-def _send(conn: UnixConnection, request: HttpRequest, target: str, body: str) -> None:
+def _send(conn: UnixConnection, request: HttpRequest, target: str, body: str | bytes) -> None:
+    """`body`: the bytes of a small body read already, "length" or "chunked" for one
+    streamed from the client, "" for none."""
     conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
     for name, value in _request_headers(request):
         conn.putheader(name, value)
-    if body == "length":
-        conn.putheader("Content-Length", request.headers["Content-Length"])
-    elif body == "chunked":
+    if body == "chunked":
         conn.putheader("Transfer-Encoding", "chunked")
-    conn.endheaders()
-    if body:
-        _send_body(conn, request, body == "chunked")
+    elif isinstance(body, bytes) or body == "length":
+        conn.putheader("Content-Length", request.META["CONTENT_LENGTH"])
+    conn.endheaders(body if isinstance(body, bytes) and body else None)
+    if body == "chunked":
+        _send_body(conn, request.META["wsgi.input"], chunked=True)
+    elif body == "length":
+        _send_body(conn, request, chunked=False)
 
 
-def proxy_forward(request: HttpRequest, *, socket_path: str, path: str) -> StreamingHttpResponse:
+class Relayed:
+    """The app's answer, ready for any server: status, headers (the app's, less what the
+    hub replaces), the app's own cookies, and its body as it arrives."""
+
+    def __init__(self, conn: UnixConnection, answer: http.client.HTTPResponse, path: str):
+        self.status, self.reason = answer.status, answer.reason
+        connection_named = {
+            t.strip().lower() for t in (answer.getheader("Connection") or "").split(",")
+        }
+        self.headers: list[tuple[str, str]] = []
+        self.cookies: list[Morsel] = []
+        for name, value in answer.getheaders():
+            lowered = name.lower()
+            if lowered == "set-cookie":
+                self.cookies += _app_cookies(value)
+            elif lowered not in _RESPONSE_DROP and lowered not in connection_named:
+                self.headers.append((name, value))
+        self.body = _relay(conn, answer, path)
+
+
+def relay_open(request: HttpRequest, *, socket_path: str, path: str) -> Relayed:
     """Sends `request` to the app at `socket_path` as `path` (plus the query string) and
-    relays its answer; SpaceAppUnreachable (502) if the app does not answer, SpaceAppGone
+    returns its answer; SpaceAppUnreachable (502) if the app does not answer, SpaceAppGone
     (one of them) if its socket refused the connection before anything was sent.
 
     A kept-alive connection the app closed meanwhile is replaced by a new one, when the
-    request has no body (a body read from the client cannot be sent twice)."""
-    target = (
-        "/"
-        + path
-        + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
-    )
-    length = request.headers.get("Content-Length")
-    chunked = not length and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    body = "length" if length else "chunked" if chunked else ""
-    conn = POOL.take(socket_path) if not body else None
+    request's body can be sent again: none, or a small one read first (an app's calls);
+    a larger body is streamed on a new connection."""
+    meta = request.META
+    query = meta.get("QUERY_STRING")
+    target = "/" + path + (f"?{query}" if query else "")
+    length = meta.get("CONTENT_LENGTH")
+    chunked = not length and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+    body: str | bytes = "length" if length else "chunked" if chunked else ""
+    if length and length.isdigit() and int(length) <= _REPLAYABLE:
+        body = request.read(int(length))
+    conn = POOL.take(socket_path) if body in ("",) or isinstance(body, bytes) else None
     if conn is not None:
         try:
             _send(conn, request, target, body)
-            return _response(conn, conn.getresponse(), socket_path)
+            return Relayed(conn, conn.getresponse(), socket_path)
         except (OSError, http.client.HTTPException):
             conn.close()
     conn = UnixConnection(socket_path, timeout=_READ_TIMEOUT)
@@ -190,29 +222,23 @@ def proxy_forward(request: HttpRequest, *, socket_path: str, path: str) -> Strea
     except (OSError, http.client.HTTPException) as exc:
         conn.close()
         raise SpaceAppUnreachable(f"The Space's app did not answer: {exc}") from None
-    return _response(conn, answer, socket_path)
+    return Relayed(conn, answer, socket_path)
 
 
-def _response(
-    conn: UnixConnection, answer: http.client.HTTPResponse, path: str
-) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_relay(conn, answer, path), status=answer.status)
+def proxy_forward(request: HttpRequest, *, socket_path: str, path: str) -> StreamingHttpResponse:
+    """relay_open's answer as Django's response, for the view."""
+    relayed = relay_open(request, socket_path=socket_path, path=path)
+    response = StreamingHttpResponse(relayed.body, status=relayed.status)
     del response["Content-Type"]
-    connection_named = {
-        t.strip().lower() for t in (answer.getheader("Connection") or "").split(",")
-    }
-    for name, value in answer.getheaders():
-        lowered = name.lower()
-        if lowered == "set-cookie":
-            _keep_app_cookies(response, value)
-        elif lowered not in _RESPONSE_DROP and lowered not in connection_named:
-            response[name] = value
+    for name, value in relayed.headers:
+        response[name] = value
+    for morsel in relayed.cookies:
+        response.cookies[morsel.key] = morsel
     return response
 
 
-def _keep_app_cookies(response: StreamingHttpResponse, header: str) -> None:
+def _app_cookies(header: str) -> list[Morsel]:
     cookies = SimpleCookie()
     cookies.load(header)
-    for name, morsel in cookies.items():
-        if name not in hub_cookie_names():
-            response.cookies[name] = morsel
+    hub = hub_cookie_names()
+    return [morsel for name, morsel in cookies.items() if name not in hub]
