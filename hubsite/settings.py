@@ -226,17 +226,16 @@ if HUB_BROKER_URL.startswith("redis"):
             "KEY_PREFIX": "minihub",
         }
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "minihub_cache",
-            # Django's default (300 entries, then a third culled) would drop live rate-limit
-            # counters once many callers share a window, and let them start again at 0.
-            # Expired entries still go on every cull.
-            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-        }
-    }
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "minihub_cache",
+    # Django's default (300 entries, then a third culled) would drop live rate-limit
+    # counters once many callers share a window, and let them start again at 0.
+    # Expired entries still go on every cull.
+    "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+}
+if not HUB_BROKER_URL.startswith("redis"):
+    CACHES = {"default": DATABASE_CACHE}
 
 INSTALLED_APPS = [
     "django.contrib.auth",

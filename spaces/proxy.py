@@ -131,8 +131,6 @@ class ConnectionPool:
 
 POOL = ConnectionPool()
 _IDLE_REUSE = 2.0
-# Bodies up to this size are read before they are sent, so they can be sent again.
-_REPLAYABLE = 64 * 1024
 _IDLE_PER_APP = 16
 
 
@@ -150,17 +148,16 @@ def _relay(conn: UnixConnection, answer: http.client.HTTPResponse, path: str) ->
             conn.close()
 
 
-def _send(conn: UnixConnection, request: HttpRequest, target: str, body: str | bytes) -> None:
-    """`body`: the bytes of a small body read already, "length" or "chunked" for one
-    streamed from the client, "" for none."""
+def _send(conn: UnixConnection, request: HttpRequest, target: str, body: str) -> None:
+    """`body`: "length" or "chunked" for one streamed from the client, "" for none."""
     conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
     for name, value in _request_headers(request):
         conn.putheader(name, value)
     if body == "chunked":
         conn.putheader("Transfer-Encoding", "chunked")
-    elif isinstance(body, bytes) or body == "length":
+    elif body == "length":
         conn.putheader("Content-Length", request.META["CONTENT_LENGTH"])
-    conn.endheaders(body if isinstance(body, bytes) and body else None)
+    conn.endheaders()
     if body == "chunked":
         _send_body(conn, request.META["wsgi.input"], chunked=True)
     elif body == "length":
@@ -192,18 +189,16 @@ def relay_open(request: HttpRequest, *, socket_path: str, path: str) -> Relayed:
     returns its answer; SpaceAppUnreachable (502) if the app does not answer, SpaceAppGone
     (one of them) if its socket refused the connection before anything was sent.
 
-    A kept-alive connection the app closed meanwhile is replaced by a new one, when the
-    request's body can be sent again: none, or a small one read first (an app's calls);
-    a larger body is streamed on a new connection."""
+    A kept-alive connection the app closed meanwhile is replaced by a new one; requests
+    with a body always take a new connection (a body read from the client cannot be sent
+    twice)."""
     meta = request.META
     query = meta.get("QUERY_STRING")
     target = "/" + path + (f"?{query}" if query else "")
     length = meta.get("CONTENT_LENGTH")
     chunked = not length and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
-    body: str | bytes = "length" if length else "chunked" if chunked else ""
-    if length and length.isdigit() and int(length) <= _REPLAYABLE:
-        body = request.read(int(length))
-    conn = POOL.take(socket_path) if body in ("",) or isinstance(body, bytes) else None
+    body = "length" if length else "chunked" if chunked else ""
+    conn = POOL.take(socket_path) if not body else None
     if conn is not None:
         try:
             _send(conn, request, target, body)

@@ -196,19 +196,3 @@ def test_once_the_app_is_gone_requests_go_back_through_the_view(hub, alice, app_
 
     assert {a.status_code for a in answers} == {503}, [a.text for a in answers]
     assert all("paused" in a.json()["error"] for a in answers)
-
-
-def test_a_small_body_is_sent_again_when_the_app_dropped_a_kept_alive_connection(
-    hub, alice, app_server
-):
-    with wire(hub, alice) as client:
-        for _ in range(4):  # both web processes keep a connection to the app
-            client.get(app_server.url + "/").raise_for_status()
-        for connection in list(app_server.connections):  # as an app's keep-alive timeout
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-        answers = [client.post(app_server.url + "/run", content=b'{"n": 1}') for _ in range(4)]
-
-    assert [a.status_code for a in answers] == [200] * 4
-    assert {a.json()["body"] for a in answers} == {'{"n": 1}'}
