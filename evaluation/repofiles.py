@@ -2,18 +2,15 @@
 parameter counts (from safetensors headers in the blob store)."""
 
 import hashlib
-import json
-import struct
 
 from django.core.cache import cache
 
 from registry.gitstore import Entry, GitRepo
 from registry.models import Repo
 from registry.repofiles import RepoFile, repo_files_at
+from registry.safetensors import SafetensorsError, read_header
 
 DATA_SUFFIXES = (".parquet", ".csv", ".tsv", ".json", ".jsonl", ".arrow")
-# A safetensors file starts with the length of its JSON header (u64, little-endian).
-_MAX_HEADER = 100 * 1024 * 1024
 _DOCS = (".md",)
 
 
@@ -60,38 +57,8 @@ def parameter_count(repo: Repo, sha: str) -> int | None:
 
 
 def _count(file: RepoFile) -> int | None:
-    header = _header(file)
-    if header is None:
-        return None
-    total = 0
-    for name, tensor in header.items():
-        if name == "__metadata__":
-            continue
-        if not isinstance(tensor, dict) or not isinstance(tensor.get("shape"), list):
-            return None
-        elements = 1
-        for size in tensor["shape"]:
-            elements *= int(size)
-        total += elements
-    return total
-
-
-def _header(file: RepoFile) -> dict | None:
     try:
         with file.open() as handle:
-            return _parse_header(handle.read(8), handle.read)
-    except OSError:
+            return read_header(handle.read, file_size=file.size).parameters
+    except (OSError, SafetensorsError):
         return None
-
-
-def _parse_header(prefix: bytes, read) -> dict | None:
-    if len(prefix) != 8:
-        return None
-    (length,) = struct.unpack("<Q", prefix)
-    if length > _MAX_HEADER:
-        return None
-    try:
-        header = json.loads(read(length))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return header if isinstance(header, dict) else None
