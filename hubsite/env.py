@@ -1,5 +1,6 @@
 """Typed readers for environment variables: each names the variable when its value is bad."""
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -86,6 +87,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(
+    name: str, default: list[str]
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of networks in CIDR form (an address alone is a /32 or /128)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a network") from None
+    return networks
 
 
 def env_keys(name: str) -> list[str]:

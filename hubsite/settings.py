@@ -14,6 +14,7 @@ from hubsite.env import (
     env_int,
     env_keys,
     env_list,
+    env_networks,
     env_str,
     env_url,
     secret_key,
@@ -126,6 +127,22 @@ HUB_WEBHOOK_TIMEOUT = env_int("HUB_WEBHOOK_TIMEOUT", 10, minimum=1)
 HUB_WEBHOOK_ATTEMPTS = env_int("HUB_WEBHOOK_ATTEMPTS", 5, minimum=1)
 HUB_WEBHOOK_BACKOFF_MS = env_int("HUB_WEBHOOK_BACKOFF_MS", 10_000)
 HUB_WEBHOOK_DISABLE_AFTER = env_int("HUB_WEBHOOK_DISABLE_AFTER", 10, minimum=1)
+# Webhooks never POST to these networks (checked on every resolved address at each send):
+# loopback, link-local (cloud metadata services), unspecified and multicast by default.
+# Private ranges stay reachable: a self-hosted hub's CI servers live there. Empty: no check.
+HUB_WEBHOOK_DENIED_NETWORKS = env_networks(
+    "HUB_WEBHOOK_DENIED_NETWORKS",
+    [
+        "127.0.0.0/8",
+        "::1/128",
+        "169.254.0.0/16",
+        "fe80::/10",
+        "0.0.0.0/8",
+        "::/128",
+        "224.0.0.0/4",
+        "ff00::/8",
+    ],
+)
 
 # Spaces' lifecycle: seconds without a request before a running Space sleeps (the Hub's
 # 48 h on cpu-basic; a Space's own sleep time wins); running Spaces per worker, the least

@@ -31,6 +31,8 @@ def hub(tmp_path_factory):
         HUB_WEBHOOK_ATTEMPTS=str(ATTEMPTS),
         HUB_WEBHOOK_DISABLE_AFTER=str(DISABLE_AFTER),
         HUB_WEBHOOK_TIMEOUT="5",
+        # The receivers listen on loopback, which webhooks may not reach by default.
+        HUB_WEBHOOK_DENIED_NETWORKS="169.254.0.0/16",
     ).start()
     live.tokens = json.loads(live.manage("shell", "-c", _PERSONAS).stdout.strip().splitlines()[-1])
     yield live

@@ -64,6 +64,7 @@ def _send(delivery: Delivery, attempt: Attempt) -> None:
         payload=delivery.payload,
         secret=webhook.secret,
         timeout=settings.HUB_WEBHOOK_TIMEOUT,
+        denied=settings.HUB_WEBHOOK_DENIED_NETWORKS,
     )
     attempt.status, attempt.response = answer.status, answer.excerpt
     attempt.error, attempt.duration_ms = answer.error, answer.duration_ms

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
 from registry import errors
@@ -9,6 +10,7 @@ from registry.models import AccessToken, User
 from registry.permissions import Actor
 from webhooks.access import manager_require
 from webhooks.models import WatchedItem, Webhook
+from webhooks.sending import address_denial
 
 MAX_WATCHED = 100
 
@@ -19,7 +21,22 @@ def _url(value: object) -> str:
         raise errors.BadRequest("The webhook url must be an http:// or https:// URL")
     if len(value) > 2000:
         raise errors.BadRequest("The webhook url is longer than 2000 characters")
+    denial = _literal_denial(parts.hostname)
+    if denial:
+        raise errors.BadRequest(f"The webhook url may not point at {denial}")
     return value
+
+
+def _literal_denial(host: str) -> str | None:
+    """Why a host written as an address (or `localhost`) is refused at once; names are
+    checked where it matters, on every resolved address at each send."""
+    denied = settings.HUB_WEBHOOK_DENIED_NETWORKS
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"
+    try:
+        return address_denial(host, denied)
+    except ValueError:  # a name, not an address
+        return None
 
 
 def _watched(value: object) -> list[tuple[str, str]]:
