@@ -51,7 +51,8 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
         if kind == "download":
             href = lfs.download_url(oid=oid, size=size)
             if href is None:
-                href = f"{base}/lfs/objects/{oid}?token={lfs.sign_download(repo=repo, oid=oid)}"
+                signed = lfs.sign_download(repo=repo, oid=oid, user=user, token=token)
+                href = f"{base}/lfs/objects/{oid}?token={signed}"
             return {"download": {"href": href, "expires_in": expires}}
         multipart = "multipart" in body.get("transfers", [])
         plan = lfs.upload_plan(repo=repo, oid=oid, size=size, multipart=multipart)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.db import transaction
 from django.db.models import Sum
@@ -40,8 +41,13 @@ def sign_upload(*, repo: Repo, oid: str, size: int, upload: str | None = None,
     return signing.dumps(claims, salt=_UPLOAD_SALT)
 
 
-def sign_download(*, repo: Repo, oid: str) -> str:
-    return signing.dumps({"r": repo.pk, "o": oid}, salt=_DOWNLOAD_SALT)
+def sign_download(*, repo: Repo, oid: str, user: User, token: AccessToken | None) -> str:
+    """A download link for `oid` in `repo`, for `user` through `token`: both are checked
+    again when it is used, so a link stops working when the repo turns private, the user
+    loses access or the token is revoked, not only when it expires."""
+    user_pk = user.pk if user.is_authenticated else None
+    claims = {"r": repo.pk, "o": oid, "u": user_pk, "t": token.pk if token else None}
+    return signing.dumps(claims, salt=_DOWNLOAD_SALT)
 
 
 def _load(token: str, salt: str, oid: str) -> dict:
@@ -187,7 +193,7 @@ def part_receive(*, signed: str, oid: str, number: int, chunks: Iterable[bytes])
     if not 1 <= number <= count:
         raise errors.BadRequest(f"Part {number} is out of range")
     size = chunk if number < count else claims["s"] - (count - 1) * chunk
-    return blob_store().put_part(claims["u"], number, chunks, size=size)
+    return blob_store().put_part(claims.get("u"), number, chunks, size=size)
 
 
 def uploads_abandoned_clean() -> list[str]:
@@ -208,12 +214,12 @@ def multipart_complete(*, signed: str, oid: str, parts: list[dict]) -> None:
         # The bucket checks the parts; the bytes are verified when the client asks to verify.
         if "m" not in claims:
             raise errors.BadRequest("This link is not for a multipart upload")
-        store.multipart_finish(claims["u"], claims["m"], ordered)
+        store.multipart_finish(claims.get("u"), claims["m"], ordered)
         return
     chunk = multipart_plan(claims["s"]) or max(claims["s"], 1)
     if [n for n, _ in ordered] != list(range(1, part_count(claims["s"], chunk) + 1)):
         raise errors.BadRequest("Every part must be listed exactly once")
-    store.complete_multipart(claims["u"], oid, claims["s"], ordered)
+    store.complete_multipart(claims.get("u"), oid, claims["s"], ordered)
     lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
 
 
@@ -238,7 +244,7 @@ def verify(*, repo: Repo, oid: str, size: int, signed: str | None = None) -> Non
     claims = _load(signed, _UPLOAD_SALT, oid)
     if claims["s"] != size:
         raise errors.BadRequest(f"Object {oid} was announced as {claims['s']} bytes, not {size}")
-    staged_upload_adopt(repo_pk=claims["r"], oid=oid, size=size, upload=claims["u"])
+    staged_upload_adopt(repo_pk=claims["r"], oid=oid, size=size, upload=claims.get("u"))
 
 
 def staged_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> None:
@@ -258,12 +264,26 @@ def staged_adopt(*, repo_pk: int, oid: str, size: int, upload: str) -> None:
 
 def download_claims(*, signed: str, oid: str) -> int:
     """The object's size, if the repo a signed download link was issued for still
-    references it."""
+    references it and the link's holder may still download from it."""
     claims = _load(signed, _DOWNLOAD_SALT, oid)
+    repo = Repo.objects.filter(pk=claims["r"]).first()
+    if repo is None:
+        raise errors.NotFound(f"Object {oid} does not exist")
+    require(_link_actor(claims), Action.DOWNLOAD, repo=repo)
     linked = LfsObject.objects.filter(repo_id=claims["r"], oid=oid).first()
     if linked is None:
         raise errors.NotFound(f"Object {oid} does not exist")
     return linked.size
+
+
+def _link_actor(claims: dict) -> Actor:
+    users, tokens = User.objects.filter(is_active=True), AccessToken.objects
+    user = users.filter(pk=claims.get("u")).first() if claims.get("u") else AnonymousUser()
+    live = tokens.filter(pk=claims.get("t"), revoked_at__isnull=True) if claims.get("t") else None
+    token = live.first() if live is not None else None
+    if user is None or (claims.get("t") and token is None):
+        raise errors.Forbidden("This LFS link's token or account is no longer valid")
+    return Actor(user, token)
 
 
 def lfs_object_servable(*, repo: Repo, oid: str, size: int) -> bool:
