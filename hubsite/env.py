@@ -102,6 +102,20 @@ def env_networks(
     return networks
 
 
+def env_roots(name: str) -> dict[str, Path]:
+    """Named directories, `name=/absolute/path,...`; `default` is taken by HUB_REPOS_DIR."""
+    found: dict[str, Path] = {}
+    for item in env_list(name, []):
+        root, _, path = item.partition("=")
+        root = root.strip()
+        if not root.replace("-", "").isalnum() or root == "default" or root in found:
+            raise ImproperlyConfigured(f"{name}: {root!r} is not a new root name")
+        if not path.strip().startswith("/"):
+            raise ImproperlyConfigured(f"{name}: {root}'s path must be absolute")
+        found[root] = Path(path.strip())
+    return found
+
+
 def env_keys(name: str) -> list[str]:
     """A comma-separated list of secret keys, each at least 32 characters (none: empty)."""
     keys = env_list(name, [])

@@ -15,6 +15,7 @@ from hubsite.env import (
     env_keys,
     env_list,
     env_networks,
+    env_roots,
     env_str,
     env_url,
     secret_key,
@@ -70,6 +71,17 @@ HUB_BROKER_URL = env_url(
     "HUB_BROKER_URL", "filesystem://", schemes={"filesystem", "redis", "rediss"}
 )
 HUB_REPOS_DIR = HUB_DATA_DIR / "repos"
+# More storage roots for git repositories, as name=/path pairs (docs/operations.md,
+# "Storage roots"); `default` is HUB_REPOS_DIR. New repositories spread over the roots named
+# in HUB_REPOS_NEW_ROOTS (default: all), by their storage id.
+HUB_REPOS_ROOTS = env_roots("HUB_REPOS_ROOTS")
+HUB_REPOS_NEW_ROOTS = env_list("HUB_REPOS_NEW_ROOTS", [])
+for _root in HUB_REPOS_NEW_ROOTS:
+    if _root != "default" and _root not in HUB_REPOS_ROOTS:
+        raise ImproperlyConfigured(f"HUB_REPOS_NEW_ROOTS names {_root!r}, not a root")
+# Seconds a moved repository's old copy stays readable for requests that found it before the
+# move (`manage.py moverepo`), then it is removed.
+HUB_REPOS_MOVE_GRACE = env_int("HUB_REPOS_MOVE_GRACE", 30)
 HUB_BLOBS_DIR = HUB_DATA_DIR / "blobs"
 HUB_WEB_WORKERS = env_int("HUB_WEB_WORKERS", 2, minimum=1)
 HUB_WEB_THREADS = env_int("HUB_WEB_THREADS", 8, minimum=1)

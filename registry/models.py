@@ -305,3 +305,13 @@ class AccessRequest(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("repo", "user", name="access_request_unique")]
         indexes = [models.Index(fields=["repo", "status", "created_at"])]
+
+
+class RepoPlacement(models.Model):
+    """The storage root holding a repository's git directory (no row: the default root).
+
+    Keyed by storage id, not by repo: a repository is placed before its row exists.
+    """
+
+    storage_id = models.CharField(max_length=36, unique=True)
+    root = models.CharField(max_length=64)

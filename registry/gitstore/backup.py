@@ -4,9 +4,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.conf import settings
-
-from registry.gitstore.repo import GitRepo, repo_dir
+from registry.gitstore.repo import GitRepo
+from registry.gitstore.roots import repo_dir
 
 _LOCK = "minihub-write.lock"
 
@@ -21,7 +20,9 @@ def repos_export(storage_ids: Iterable[str], dest: Path) -> int:
         source = repo_dir(storage_id)
         if not source.is_dir():
             continue
-        target = dest / source.relative_to(settings.HUB_REPOS_DIR)
+        # Backups are laid out as one root: a restore places repositories where its
+        # database's routing table says (or on the default root).
+        target = dest / source.relative_to(source.parent.parent)
         with GitRepo(storage_id).write_lock():
             shutil.copytree(source, target, ignore=shutil.ignore_patterns(_LOCK), symlinks=True)
         copied += 1
@@ -32,7 +33,8 @@ def repos_import(src: Path) -> int:
     """Copies a backup's repositories into the hub's storage; existing ones are refused."""
     copied = 0
     for source in sorted(src.glob("??/*.git")):
-        target = settings.HUB_REPOS_DIR / source.relative_to(src)
+        target = repo_dir(source.name.removesuffix(".git"), fresh=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target, symlinks=True)
         copied += 1
     return copied

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
-from django.conf import settings
 
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 from registry.gitstore.push import hooks_folder, stale_push_folders
 from registry.gitstore.repo import _GIT_ENV, GitRepo
+from registry.gitstore.roots import MOVED_MARKER, all_repo_dirs, roots
 
 
 class GitCheckFailed(Exception):
@@ -72,12 +72,8 @@ def reachable_pointers(git: GitRepo) -> set[LfsPointer]:
 
 
 def stored_repo_ids() -> set[str]:
-    """The storage ids of every repository directory on disk."""
-    return {
-        path.name.removesuffix(".git")
-        for path in settings.HUB_REPOS_DIR.glob("??/*.git")
-        if not path.name.startswith(".")
-    }
+    """The storage ids of every repository directory on disk, on every root."""
+    return {path.name.removesuffix(".git") for path in all_repo_dirs()}
 
 
 def _git(git: GitRepo, *args: str) -> subprocess.CompletedProcess:
@@ -142,8 +138,15 @@ def hub_leftovers(*, now: float) -> list[Leftover]:
              for folder in stale_push_folders()]  # fmt: skip
     # GitRepo.destroy renames a repository out of the way before removing it: nothing reads
     # a `.trash-*` folder, so a removal interrupted by a kill can be finished at any time.
-    found += [Leftover(trash, "deleted repository", "renamed away when it was deleted")
-              for trash in settings.HUB_REPOS_DIR.glob("??/.trash-*")]  # fmt: skip
+    for root in roots().values():
+        found += [Leftover(trash, "deleted repository", "renamed away when it was deleted")
+                  for trash in root.glob("??/.trash-*")]  # fmt: skip
+        # A move killed while it copied, or before it removed the old copy.
+        found += _older_than(root.glob("??/.moving-*"), "unfinished move's copy",
+                             STALE_TEMP_SECONDS, now=now)  # fmt: skip
+        moved = [marker.parent for marker in root.glob(f"??/*.git/{MOVED_MARKER}")]
+        found += _older_than(moved, "moved repository's old copy", STALE_TEMP_SECONDS,
+                             now=now)  # fmt: skip
     found += _older_than(hooks_folder().glob("tmp*"), "temporary file", STALE_TEMP_SECONDS,
                          now=now)  # fmt: skip
     return found

@@ -25,6 +25,7 @@ from django.conf import settings
 from registry.errors import InternalError
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
 from registry.gitstore.repo import _GIT_ENV, ZERO_OID, GitRepo
+from registry.gitstore.roots import RepoMoved
 
 # A shell script, not Python: it runs on every push, and sh starts in a millisecond.
 # No open of a FIFO may wait for the hub, and no read may outlive it: each FIFO is first
@@ -154,7 +155,10 @@ class PushGate:
         self._close_answer()  # the hook reads the verdict, then end-of-file
 
     def _judge(self, updates: list[RefUpdate], quarantine: str) -> str | None:
-        self._lock.enter_context(self.git.write_lock())
+        try:
+            self._lock.enter_context(self.git.write_lock())
+        except RepoMoved as moved:
+            return f"{moved.message}: push again"
         for update in updates:
             if (self.git.ref_target(update.ref) or ZERO_OID) != update.old:
                 self.release()

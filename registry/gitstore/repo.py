@@ -14,9 +14,11 @@ import pygit2
 from django.conf import settings
 
 from registry.errors import BadRequest, Conflict, EntryNotFound, RevisionNotFound
+from registry.gitstore import roots
 from registry.gitstore.cache import listings
 from registry.gitstore.edit import TreeEdit
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
+from registry.gitstore.roots import repo_dir
 
 ZERO_OID = "0" * 40
 # A git ref lock still there this long after it was made, met while holding the repo's
@@ -84,30 +86,27 @@ class Change:
     oid: str | None = None
 
 
-def repo_dir(storage_id: uuid.UUID | str) -> Path:
-    name = str(storage_id)
-    return settings.HUB_REPOS_DIR / name[:2] / f"{name}.git"
-
-
 class GitRepo:
     def __init__(self, storage_id: uuid.UUID | str):
+        self.storage_id = str(storage_id)
         self.path = repo_dir(storage_id)
         self.git = pygit2.Repository(str(self.path))
 
     @classmethod
     def init(cls, storage_id: uuid.UUID | str) -> "GitRepo":
-        path = repo_dir(storage_id)
+        path = roots.place_new(storage_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         pygit2.init_repository(str(path), bare=True, initial_head="main")
         return cls(storage_id)
 
     @staticmethod
     def destroy(storage_id: uuid.UUID | str) -> None:
-        path = repo_dir(storage_id)
+        path = repo_dir(storage_id, fresh=True)
         if path.exists():
             trash = path.with_name(f".trash-{uuid.uuid4().hex}")
             path.rename(trash)
             shutil.rmtree(trash, ignore_errors=True)
+        roots.forget(storage_id)
 
     # -- refs -------------------------------------------------------------------------
 
@@ -329,6 +328,10 @@ class GitRepo:
         (gitstore.push), so commits rarely lose the compare-and-swap that still guards them.
         """
         with self._flock("minihub-write.lock"):
+            # A move to another root held this lock while it copied: what this writer
+            # prepared (blobs, a push's objects) went to the old copy, so it starts again.
+            if (self.path / roots.MOVED_MARKER).exists():
+                raise roots.RepoMoved()
             yield
 
     @contextmanager

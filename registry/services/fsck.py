@@ -20,6 +20,7 @@ from registry.gitstore.fsck import (
     repo_leftovers,
     stored_repo_ids,
 )
+from registry.gitstore.roots import unconfigured_roots
 from registry.models import LfsObject, Repo, RepoTag
 from registry.services.commits import lfs_link
 from registry.services.objects import object_stored
@@ -43,6 +44,10 @@ def hub_fsck(*, repair: bool) -> list[Finding]:
     pointers name, remove rows whose git repository is gone, and remove what killed
     processes left (only what no live process can be using: see leftovers_clear).
     """
+    unnamed = unconfigured_roots()
+    if unnamed:  # their repositories would all look missing, and a repair would drop rows
+        problem = f"repositories are placed on roots the settings do not name: {unnamed}"
+        return [Finding("HUB_REPOS_ROOTS", f"{problem}; nothing else was checked")]
     stored: dict[tuple[str, int], bool] = {}  # one storage lookup per object for the run
     findings = _leftover_findings(repair=repair)
     for repo in Repo.objects.select_related("namespace").order_by("pk"):
