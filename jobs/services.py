@@ -22,6 +22,7 @@ from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_open
 from registry.sealing import seal
 from registry.selectors import REPO_TYPES, repo_get_visible
+from sandbox.processes import process_alive
 from workers.jobs import job_run_enqueue
 
 log = logging.getLogger(__name__)
@@ -259,17 +260,7 @@ def jobs_orphans_end() -> int:
     ended = 0
     running = Job.objects.filter(stage=Stage.RUNNING, worker__startswith=host)
     for job_id, worker in running.values_list("pk", "worker"):
-        if not _alive(int(worker.rsplit(":", 1)[1])):
+        if not process_alive(int(worker.rsplit(":", 1)[1])):
             job_end(job_id=job_id, stage=Stage.ERROR, message="The worker running the job died")
             ended += 1
     return ended
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
