@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.selectors import HARDWARE
-from jobs.signals import job_ended
+from jobs.signals import job_ended, jobs_reconciled
 from jobs.uv import script_dependencies, uv_run_parse
 from jobs.volumes import volumes_parse
 from registry import errors
@@ -251,6 +251,13 @@ def job_end(*, job_id: str, stage: str, message: str) -> None:
         stage=stage, message=message, finished_at=timezone.now()
     )
     _ended(job_id, moved)
+
+
+def jobs_reconcile() -> None:
+    """A jobs worker's start and sweep rounds: orphaned jobs end (jobs_orphans_end), then the
+    listeners of `jobs_reconciled` clean up after every job that is no longer running."""
+    jobs_orphans_end()
+    jobs_reconciled.send(sender=Job)
 
 
 def jobs_orphans_end() -> int:
