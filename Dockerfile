@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git git-lfs curl \
+    && apt-get install -y --no-install-recommends git git-lfs curl bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -12,6 +12,14 @@ COPY registry ./registry
 COPY workers ./workers
 COPY inference ./inference
 COPY evaluation ./evaluation
+COPY xetstore ./xetstore
+COPY repocollections ./repocollections
+COPY webhooks ./webhooks
+COPY sandbox ./sandbox
+COPY spaces ./spaces
+COPY jobs ./jobs
+COPY finetune ./finetune
+COPY viewer ./viewer
 COPY templates ./templates
 COPY docs ./docs
 COPY manage.py ./

@@ -96,6 +96,13 @@ class Settings:
     columns: dict = field(default_factory=dict)  # role -> column; missing roles: TASKS' default
     private: bool = False
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    # Translation from one nested column ({"translation": {"en": ..., "fr": ...}}): the
+    # languages of the input and of the label, both read from the column the roles name.
+    source_lang: str | None = None
+    target_lang: str | None = None
+
+    def language(self, role: str) -> str | None:
+        return {"input": self.source_lang, "label": self.target_lang}.get(role)
 
 
 def settings_from(raw: dict) -> Settings:
@@ -117,7 +124,12 @@ def settings_from(raw: dict) -> Settings:
         raise BadInput(f"missing parameters: {', '.join(missing)}")
     if raw["task"] not in TASKS:
         raise BadInput(f"task must be one of {', '.join(TASKS)}; got {raw['task']!r}")
-    columns = {**TASKS[raw["task"]], **(raw.get("columns") or {})}
+    defaults = TASKS[raw["task"]]
+    if raw.get("source_lang") or raw.get("target_lang"):
+        if raw["task"] != "translation" or not (raw.get("source_lang") and raw.get("target_lang")):
+            raise BadInput("source_lang and target_lang go together, for translation only")
+        defaults = dict.fromkeys(defaults, "translation")
+    columns = {**defaults, **(raw.get("columns") or {})}
     extra = sorted(set(columns) - set(TASKS[raw["task"]]))
     if extra:
         raise BadInput(f"{raw['task']} has no column role {', '.join(extra)}")
@@ -177,13 +189,38 @@ def _split(data: DatasetDict, name: str, settings: Settings) -> Dataset:
 
 def columns_check(split: Dataset, settings: Settings) -> None:
     """Before any training: every column the task needs is in the split."""
-    missing = [c for c in settings.columns.values() if c not in split.column_names]
+    missing = [c for c in dict.fromkeys(settings.columns.values()) if c not in split.column_names]
     if missing:
         raise BadInput(
             f"dataset {settings.dataset} (split {split.split}) has no column "
             f"{', '.join(repr(c) for c in missing)} for {settings.task}; "
             f"its columns are: {', '.join(split.column_names)}"
         )
+    for role, column in settings.columns.items():
+        if settings.language(role):
+            languages_check(split, column, settings.language(role), settings)
+
+
+def languages_check(split: Dataset, column: str, language: str, settings: Settings) -> None:
+    """A nested translation column holds the language: a Translation feature's languages, or
+    the fields of a struct (how a parquet file of such rows loads)."""
+    feature = split.features[column]
+    languages = getattr(feature, "languages", None) or (
+        list(feature) if isinstance(feature, dict) else []
+    )
+    if language not in languages:
+        raise BadInput(
+            f"dataset {settings.dataset} (split {split.split}): column {column!r} has no "
+            f"language {language!r}; its languages are: {', '.join(languages) or 'none'}"
+        )
+
+
+def texts(rows: dict, role: str, settings: Settings) -> list[str]:
+    """The role's texts of a batch of rows: its language of a nested translation column when
+    the settings name one, else the column's values."""
+    language = settings.language(role)
+    values = rows[settings.columns[role]]
+    return [str(v[language]) if language else str(v) for v in values]
 
 
 def label_encoding(train: Dataset, column: str, *, per_token: bool) -> tuple[list[str], object]:
@@ -223,8 +260,8 @@ def prepare(settings: Settings, tokenizer, train: Dataset, held_out: Dataset) ->
 
         def features(batch: dict) -> dict:
             return tokenizer(
-                [str(x) for x in batch[columns["input"]]],
-                text_target=[str(x) for x in batch[columns["label"]]],
+                texts(batch, "input", settings),
+                text_target=texts(batch, "label", settings),
                 truncation=True,
                 max_length=max_length,
             )
@@ -355,12 +392,11 @@ def _label_config(names: list[str]) -> dict:
 def _generation_metrics(trainer, tokenizer, raw: Dataset, settings: Settings) -> dict:
     """sacreBLEU and chrF for translation, ROUGE for summarization, 0-100; greedy decoding."""
     model, batch = trainer.model.eval(), settings.hyperparameters.batch_size
-    column, predicted = settings.columns["input"], []
+    predicted = []
     for start in range(0, len(raw), batch):
-        texts = [str(x) for x in raw[start : start + batch][column]]
         encoded = tokenizer(
-            texts, truncation=True, max_length=settings.hyperparameters.max_length,
-            padding=True, return_tensors="pt",
+            texts(raw[start : start + batch], "input", settings), truncation=True,
+            max_length=settings.hyperparameters.max_length, padding=True, return_tensors="pt",
         )  # fmt: skip
         with torch.no_grad():
             out = model.generate(
@@ -369,7 +405,7 @@ def _generation_metrics(trainer, tokenizer, raw: Dataset, settings: Settings) ->
                 max_new_tokens=settings.hyperparameters.max_length,
             )
         predicted += tokenizer.batch_decode(out, skip_special_tokens=True)
-    references = [str(x) for x in raw[settings.columns["label"]]]
+    references = texts(raw[:], "label", settings)
     if settings.task == "translation":
         return {
             "bleu": sacrebleu.corpus_bleu(predicted, [references]).score,
@@ -522,6 +558,8 @@ def card_text(settings: Settings, outcome: dict, dataset_revision: str) -> str:
             }
         ],
     }
+    if settings.source_lang:
+        metadata = {"language": [settings.source_lang, settings.target_lang], **metadata}
     hyper = asdict(settings.hyperparameters)
     rows = "".join(f"| {k} | {v} |\n" for k, v in hyper.items())
     results = "".join(f"| {k} | {v:.4f} |\n" for k, v in outcome["results"].items())
@@ -532,12 +570,16 @@ def card_text(settings: Settings, outcome: dict, dataset_revision: str) -> str:
         f"[{settings.dataset}](/datasets/{settings.dataset}) (config "
         f"{settings.config or 'default'}, split {settings.split}, columns "
         f"{', '.join(f'{role}: {col}' for role, col in settings.columns.items())}) "
-        f"for {task}.\n\n"
+        f"for {task}{_languages_text(settings)}.\n\n"
         f"## Hyperparameters\n\n| name | value |\n| --- | --- |\n{rows}\n"
         f"## Training loss\n\n![Training loss by step](loss_curve.png)\n\n"
         f"## Evaluation\n\nOn {split} ({settings.dataset}):\n\n"
         f"| metric | value |\n| --- | --- |\n{results}"
     )
+
+
+def _languages_text(settings: Settings) -> str:
+    return f" from {settings.source_lang} to {settings.target_lang}" if settings.source_lang else ""
 
 
 def push(settings: Settings, api: HfApi, folder: Path, outcome: dict) -> str:

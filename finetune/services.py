@@ -10,7 +10,7 @@ from jobs.models import Job, job_id_new
 from jobs.selectors import namespace_get
 from jobs.services import job_queue, job_spec_parse
 from registry import errors
-from registry.models import AccessToken
+from registry.models import AccessToken, User
 from registry.permissions import Action, Actor, require
 from registry.selectors import repo_get_visible
 from registry.services.tokens import token_create, token_revoke
@@ -28,7 +28,7 @@ IMAGE = "ghcr.io/astral-sh/uv:latest"
 QUIET = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TOKENIZERS_PARALLELISM": "false"}
 FIELDS = frozenset(
     ("base_model", "dataset", "task", "config", "split", "eval_split", "columns",
-     "hyperparameters", "output_repo", "private")
+     "hyperparameters", "output_repo", "private", "timeout", "source_lang", "target_lang")
 )  # fmt: skip
 
 
@@ -54,7 +54,8 @@ def finetune_start(*, actor: Actor, settings: object) -> tuple[Job, Spec]:
             "secrets": {"HF_TOKEN": token},
             "labels": {LABEL: spec.output_repo.split("/")[1]},
         })  # fmt: skip
-        fields.update(script_name=SCRIPT, script=PROGRAM.read_text())
+        # Its own timeout, checked against HUB_FINETUNE_MAX_TIMEOUT, not the jobs' maximum.
+        fields.update(script_name=SCRIPT, script=PROGRAM.read_text(), timeout_seconds=spec.timeout)
         job = job_queue(created_by=actor.user, namespace=namespace, fields=fields, id=job_id)
     return job, spec
 
@@ -86,8 +87,11 @@ def _require_files(actor: Actor, repo_id: str, repo_type: str, field: str) -> No
     require(actor, Action.DOWNLOAD, repo=repo)
 
 
+TOKEN_PREFIX = "finetune-"
+
+
 def token_name(job_id: str) -> str:
-    return f"finetune-{job_id}"
+    return f"{TOKEN_PREFIX}{job_id}"
 
 
 def finetune_token_revoke(*, job: Job, **_: object) -> None:
@@ -99,3 +103,22 @@ def finetune_token_revoke(*, job: Job, **_: object) -> None:
     )
     for public_id in found.values_list("public_id", flat=True):
         token_revoke(user=job.created_by, public_id=str(public_id))
+
+
+def finetune_tokens_sweep(**_: object) -> int:
+    """A `jobs_reconciled` listener: every live `finetune-<job id>` token whose job ended or is
+    gone stops working, as `finetune_token_revoke` would have made it had the end been heard
+    (a hub that died first, a row changed behind its back). Returns how many."""
+    live = AccessToken.objects.filter(name__startswith=TOKEN_PREFIX, revoked_at__isnull=True)
+    tokens = list(live.values_list("user", "public_id", "name"))
+    running = set(
+        Job.objects.filter(
+            pk__in=[name.removeprefix(TOKEN_PREFIX) for _, _, name in tokens],
+            stage__in=[Job.Stage.SCHEDULING, Job.Stage.RUNNING],
+        ).values_list("pk", flat=True)
+    )
+    stale = [(user, public_id) for user, public_id, name in tokens
+             if name.removeprefix(TOKEN_PREFIX) not in running]  # fmt: skip
+    for user_id, public_id in stale:
+        token_revoke(user=User.objects.get(pk=user_id), public_id=str(public_id))
+    return len(stale)

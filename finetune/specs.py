@@ -8,6 +8,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from django.conf import settings
+
 from finetune.errors import InvalidFinetune
 from registry.errors import InvalidName
 from registry.names import REPO_NAME_MAX, validate_namespace, validate_repo_name
@@ -63,6 +65,14 @@ HYPERPARAMETERS = {
     )
 }
 _MAX_NAME = 100
+# What a fine-tune asks for as its job's timeout when it names none (seconds), unless the
+# operator's maximum is less; the least it may ask.
+TIMEOUT_DEFAULT = 3600
+TIMEOUT_MINIMUM = 60
+# A translation dataset's one nested column ({"translation": {"en": ..., "fr": ...}}), as
+# the Hub's translation datasets have it: the input role's default once languages are named.
+NESTED_TRANSLATION = "translation"
+_LANGUAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,18 @@ class Spec:
     hyperparameters: dict[str, int | float | None]
     output_repo: str
     private: bool
+    timeout: int  # seconds: the job's, not the program's
+    # For translation from one nested column: the languages its input and label are in.
+    source_lang: str | None = None
+    target_lang: str | None = None
+
+
+def timeout_limits() -> Hyperparameter:
+    """The `timeout` setting as the form and the checks see it (its maximum is the operator's)."""
+    maximum = settings.HUB_FINETUNE_MAX_TIMEOUT
+    return Hyperparameter(
+        "timeout", "Timeout (seconds)", int, min(TIMEOUT_DEFAULT, maximum), TIMEOUT_MINIMUM, maximum
+    )
 
 
 def spec_normalize(
@@ -94,12 +116,19 @@ def spec_normalize(
     hyperparameters: object = None,
     output_repo: object = None,
     private: object = False,
+    timeout: object = None,
+    source_lang: object = None,
+    target_lang: object = None,
 ) -> Spec:
     """Settings from a form or a JSON body, defaults filled; InvalidFinetune names what is
     wrong. The output repo defaults to `<owner>/<base name>-<dataset name>`."""
     if task not in TASKS:
         raise InvalidFinetune(f"task must be one of {', '.join(TASKS)}; got {task!r}")
     base_model, dataset = _repo_id("base_model", base_model), _repo_id("dataset", dataset)
+    languages = _languages(task, source_lang, target_lang)
+    defaults = TASKS[task].columns
+    if languages != (None, None):
+        defaults = dict.fromkeys(defaults, NESTED_TRANSLATION)
     return Spec(
         base_model=base_model,
         dataset=dataset,
@@ -107,18 +136,22 @@ def spec_normalize(
         split=_name("split", split, "train"),
         eval_split=_name("eval_split", eval_split, None),
         task=task,
-        columns=_columns(TASKS[task], columns),
+        columns=_columns(TASKS[task], columns, defaults),
         hyperparameters=_hyperparameters(hyperparameters),
         output_repo=_repo_id(
             "output_repo", output_repo or _default_output(owner, base_model, dataset)
         ),
         private=_flag("private", private),
+        timeout=_number(timeout_limits(), timeout),
+        source_lang=languages[0],
+        target_lang=languages[1],
     )
 
 
 def program_parameters(spec: Spec) -> dict:
     """The JSON object finetune/program.py reads (its `Settings`)."""
     parameters = asdict(spec)
+    del parameters["timeout"]
     parameters["hyperparameters"] = {k: v for k, v in spec.hyperparameters.items() if v is not None}
     return parameters
 
@@ -153,7 +186,24 @@ def _name(field: str, value: object, default: str | None) -> str | None:
     return value.strip()
 
 
-def _columns(task: Task, value: object) -> dict[str, str]:
+def _languages(task: str, source: object, target: object) -> tuple[str | None, str | None]:
+    """Both languages of a nested translation column, or neither."""
+    given = {name: value for name, value in (("source_lang", source), ("target_lang", target))
+             if value not in (None, "")}  # fmt: skip
+    if not given:
+        return None, None
+    if task != "translation":
+        raise InvalidFinetune(f"{', '.join(given)} applies to translation only, not {task}")
+    for name in ("source_lang", "target_lang"):
+        value = given.get(name)
+        if value is None:
+            raise InvalidFinetune(f"{name} is required with {', '.join(given)}")
+        if not isinstance(value, str) or not _LANGUAGE.match(value.strip()):
+            raise InvalidFinetune(f"{name} must be a language code like 'en'; got {value!r}")
+    return given["source_lang"].strip(), given["target_lang"].strip()
+
+
+def _columns(task: Task, value: object, defaults: dict[str, str]) -> dict[str, str]:
     if value in (None, ""):
         value = {}
     if not isinstance(value, dict):
@@ -166,7 +216,7 @@ def _columns(task: Task, value: object) -> dict[str, str]:
         )
     return {
         role: _name(f"columns.{role}", value.get(role), default)
-        for role, default in task.columns.items()
+        for role, default in defaults.items()
     }
 
 

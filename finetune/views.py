@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
 from finetune.services import finetune_start
-from finetune.specs import HYPERPARAMETERS, TASKS
+from finetune.specs import HYPERPARAMETERS, TASKS, timeout_limits
 from registry import errors
 from registry.request import actor
 
@@ -32,7 +32,7 @@ def finetune_new(request: HttpRequest) -> HttpResponse:
             return redirect("jobs:web:job", namespace=job.namespace.name, job_id=job.id)
     context = {"values": values, "error": error, "tasks": TASKS.values(), "hyperparameters": [
         (h, values.get(h.name, "")) for h in HYPERPARAMETERS.values()
-    ]}  # fmt: skip
+    ], "timeout": timeout_limits()}  # fmt: skip
     return render(request, "finetune/new.html", context, status=status)
 
 
@@ -44,6 +44,7 @@ def _form_settings(form: QueryDict, *, owner: str) -> dict:
     return {
         **{name: text.get(name) or None for name in ("base_model", "dataset", "task")},
         **{name: text.get(name) or None for name in ("config", "split", "eval_split")},
+        **{name: text.get(name) or None for name in ("timeout", "source_lang", "target_lang")},
         "columns": {role: text[f"column_{role}"] for role in ROLES if text.get(f"column_{role}")},
         "hyperparameters": {name: text[name] for name in HYPERPARAMETERS if text.get(name)},
         "output_repo": (output if "/" in output else f"{owner}/{output}") if output else None,

@@ -209,6 +209,10 @@ HUB_JOBS_CONCURRENCY = env_int("HUB_JOBS_CONCURRENCY", 2, minimum=1)
 HUB_JOBS_INDEX_URL = env_url(
     "HUB_JOBS_INDEX_URL", HUB_SPACES_INDEX_URL, schemes={"http", "https", "file"}
 )
+# The most a fine-tune may ask as its `timeout` (seconds); it asks for an hour when it names
+# none, or this if it is less. Apart from HUB_JOBS_MAX_TIMEOUT: training runs longer than
+# most jobs, and the hub, not the caller, writes its job's spec.
+HUB_FINETUNE_MAX_TIMEOUT = env_int("HUB_FINETUNE_MAX_TIMEOUT", 6 * 3600, minimum=60)
 
 # LFS objects in an S3-compatible bucket (S3, MinIO, R2) when HUB_S3_BUCKET is set; else
 # under HUB_DATA_DIR/blobs. Without keys, boto3's own chain (AWS_* variables, an instance

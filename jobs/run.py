@@ -30,12 +30,18 @@ from jobs.runtime import Runtime, RuntimeUnavailable, runtime_ready
 from jobs.selectors import job_dir, job_log_path, job_log_tail, job_secrets, log_redact
 from jobs.services import job_claim, job_end
 from jobs.uv import LAYER, LayerFailed, layer_ready, script_dependencies, uv_run_parse
-from jobs.volumes import host_path, volumes_materialize
+from jobs.volumes import (
+    Mounted,
+    host_path,
+    volumes_materialize,
+    volumes_size,
+    volumes_write_back,
+)
 from registry import errors
 from registry.permissions import Actor
 from registry.request import JOB_ENDPOINT_HOST
 from sandbox.outbound import OutboundRelay
-from sandbox.runner import Limits, Outbound, Sandbox, SandboxProcess, sandbox_start
+from sandbox.runner import MB, Limits, Outbound, Sandbox, SandboxProcess, sandbox_start
 
 log = logging.getLogger(__name__)
 Stage = Job.Stage
@@ -139,24 +145,45 @@ def _execute(job: Job, secrets: dict[str, str], writer: LogWriter) -> tuple[str,
     workdir = private / "work"
     workdir.mkdir(mode=0o755)
     relay = OutboundRelay(private / "hub.sock", _hub_address(), uid=uid)
+    creator = Actor(job.created_by) if job.created_by else Actor(AnonymousUser())
     try:
-        creator = Actor(job.created_by) if job.created_by else Actor(AnonymousUser())
-        mounts = volumes_materialize(actor=creator, volumes=job.volumes, into=private / "volumes")
-        command, layer = _program(job, runtime, workdir, mounts, writer)
+        mounted = volumes_materialize(
+            actor=creator, volumes=job.volumes, into=private / "volumes", uid=uid
+        )
+        command, layer = _program(job, runtime, workdir, mounted, writer)
         sandbox = _sandbox(
             job, secrets, runtime, workdir, Outbound(private / "hub.sock", HUB_PORT), uid
         )
-        sandbox = replace(sandbox, ro_binds=[*sandbox.ro_binds, *mounts])
+        sandbox = replace(
+            sandbox,
+            ro_binds=[*sandbox.ro_binds, *((m.folder, m.mount) for m in mounted if not m.writable)],
+            rw_binds=[(m.folder, m.mount) for m in mounted if m.writable],
+        )
         if layer is not None:
             sandbox = _with_layer(sandbox, layer)
-        return _supervise(job, sandbox, command, writer)
+        outcome = _supervise(job, sandbox, command, writer, mounted)
+        return _written_back(creator, mounted, writer, outcome)
     finally:
         relay.close()
         shutil.rmtree(private, ignore_errors=True)
 
 
+def _written_back(
+    creator: Actor, mounted: list[Mounted], writer: LogWriter, outcome: tuple[str, str]
+) -> tuple[str, str]:
+    """The writable volumes' changes go to their buckets whatever the end, as a live mount's
+    would have; a write-back that fails makes the job an ERROR saying why."""
+    try:
+        for line in volumes_write_back(actor=creator, mounted=mounted):
+            writer.line(line)
+    except errors.HubError as exc:
+        writer.line(f"[job] {exc.message}")
+        return Stage.ERROR, exc.message
+    return outcome
+
+
 def _program(
-    job: Job, runtime: Runtime, workdir: Path, mounts: list[tuple[Path, str]], writer: LogWriter
+    job: Job, runtime: Runtime, workdir: Path, mounts: list[Mounted], writer: LogWriter
 ) -> tuple[list[str], Path | None]:
     """What runs in the sandbox, and the layer of packages it needs: the job's command, or
     for `uv run` the script or command after its dependencies are installed (jobs/uv.py)."""
@@ -236,7 +263,7 @@ def _sandbox(
 
 
 def _supervise(
-    job: Job, sandbox: Sandbox, command: list[str], writer: LogWriter
+    job: Job, sandbox: Sandbox, command: list[str], writer: LogWriter, mounted: list[Mounted]
 ) -> tuple[str, str]:
     read_fd, write_fd = os.pipe()
     try:
@@ -251,7 +278,7 @@ def _supervise(
     with _running_lock:
         _running[job.id] = process
     try:
-        outcome = _wait(job, process, writer)
+        outcome = _wait(job, process, writer, mounted)
     finally:
         process.kill()
         with _running_lock:
@@ -260,7 +287,9 @@ def _supervise(
     return outcome
 
 
-def _wait(job: Job, process: SandboxProcess, writer: LogWriter) -> tuple[str, str]:
+def _wait(
+    job: Job, process: SandboxProcess, writer: LogWriter, mounted: list[Mounted]
+) -> tuple[str, str]:
     deadline = time.monotonic() + job.timeout_seconds
     next_check = time.monotonic() + _CANCEL_CHECK_SECONDS
     while True:
@@ -279,6 +308,10 @@ def _wait(job: Job, process: SandboxProcess, writer: LogWriter) -> tuple[str, st
             return Stage.ERROR, f"The job timed out after {job.timeout_seconds} s"
         if time.monotonic() > next_check:
             next_check = time.monotonic() + _CANCEL_CHECK_SECONDS
+            if volumes_size(mounted) > settings.HUB_JOBS_DISK_MB * MB:
+                limit = settings.HUB_JOBS_DISK_MB
+                writer.line(f"[job] The writable volumes passed {limit} MiB")
+                return Stage.ERROR, f"The job's writable volumes passed {limit} MiB"
             close_old_connections()
             if (
                 Job.objects.filter(pk=job.id).values_list("stage", flat=True).first()

@@ -1,6 +1,6 @@
 """Scheduled jobs: create, suspend, resume, reschedule, relabel, trigger and delete them, and
 the sweep that starts their runs when due (a thread of each jobs worker, every few
-seconds; cron's granularity is a minute)."""
+seconds; cron's granularity is a minute) and reconciles the jobs (jobs_reconcile)."""
 
 import logging
 import threading
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jobs.cron import cron_parse
 from jobs.models import Job, ScheduledJob
-from jobs.services import job_fields, job_queue, labels_parse
+from jobs.services import job_fields, job_queue, jobs_reconcile, labels_parse
 from registry import errors
 from registry.models import Namespace
 from registry.permissions import Action, Actor, allows, require
@@ -141,5 +141,6 @@ def _sweep() -> None:
         close_old_connections()
         try:
             scheduled_jobs_start_due()
+            jobs_reconcile()
         except Exception:  # the loop outlives a database hiccup; the next round retries
             log.exception("scheduled jobs sweep failed")

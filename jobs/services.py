@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.selectors import HARDWARE
-from jobs.signals import job_ended
+from jobs.signals import job_ended, jobs_reconciled
 from jobs.uv import script_dependencies, uv_run_parse
 from jobs.volumes import volumes_parse
 from registry import errors
@@ -22,6 +22,7 @@ from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_open
 from registry.sealing import seal
 from registry.selectors import REPO_TYPES, repo_get_visible
+from sandbox.processes import process_alive
 from workers.jobs import job_run_enqueue
 
 log = logging.getLogger(__name__)
@@ -252,6 +253,13 @@ def job_end(*, job_id: str, stage: str, message: str) -> None:
     _ended(job_id, moved)
 
 
+def jobs_reconcile() -> None:
+    """A jobs worker's start and sweep rounds: orphaned jobs end (jobs_orphans_end), then the
+    listeners of `jobs_reconciled` clean up after every job that is no longer running."""
+    jobs_orphans_end()
+    jobs_reconciled.send(sender=Job)
+
+
 def jobs_orphans_end() -> int:
     """At a jobs worker's start: RUNNING jobs of a dead worker process of this host end as
     ERROR (their program died with it); returns how many."""
@@ -259,17 +267,7 @@ def jobs_orphans_end() -> int:
     ended = 0
     running = Job.objects.filter(stage=Stage.RUNNING, worker__startswith=host)
     for job_id, worker in running.values_list("pk", "worker"):
-        if not _alive(int(worker.rsplit(":", 1)[1])):
+        if not process_alive(int(worker.rsplit(":", 1)[1])):
             job_end(job_id=job_id, stage=Stage.ERROR, message="The worker running the job died")
             ended += 1
     return ended
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True

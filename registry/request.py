@@ -76,6 +76,14 @@ def base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{host}"
 
 
+def from_job(request: HttpRequest) -> bool:
+    """Whether the request came through a job's relay (its HF_ENDPOINT). A job reaches the
+    hub and nothing else, so what it is handed must be served by the hub itself: never an
+    object store's presigned link. Anyone else sending this Host gets the same hub-served
+    links, with the same checks."""
+    return request.get_host() == JOB_ENDPOINT_HOST
+
+
 def client_address(request: HttpRequest) -> str:
     """The caller's address, as the outermost of HUB_TRUSTED_PROXIES proxies saw it.
 

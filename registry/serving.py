@@ -21,6 +21,7 @@ from django.http import (
 from registry.blobs import blob_store
 from registry.errors import NotFound, RangeNotSatisfiable
 from registry.repofiles import RepoFile
+from registry.request import from_job
 from registry.services.objects import object_chunks, object_xet_file
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -126,10 +127,11 @@ def blob_response(
     """HEAD or GET of a stored blob, whole or a range, never read into memory.
 
     From a bucket, a 302 to a presigned URL: the client reads the file's metadata from the
-    redirect itself (it is cross-origin), and sends its Range on to the bucket.
+    redirect itself (it is cross-origin), and sends its Range on to the bucket. Not for a
+    job, which reaches nothing but the hub: the hub streams the bytes to it.
     """
     store = blob_store()
-    if store.direct:
+    if store.direct and not from_job(request):
         url = store.download_url(oid, disposition=content_disposition(filename))
         response = HttpResponseRedirect(url)
         for key, value in headers.items():

@@ -3,8 +3,9 @@
 The one runner for user code (Spaces, then Jobs). It knows paths, a command, an environment
 and limits, nothing of repos or requests. What the program gets:
 - a read-only system (/usr and the few /etc files programs need; no /etc/shadow), the
-  caller's `ro_binds`, and one writable tmpfs at /home/user of `disk_mb`, where
-  /home/user/app (the cwd) starts as a copy of `workdir` and /tmp points;
+  caller's `ro_binds` (and `rw_binds`, folders of the program's own), and one writable
+  tmpfs at /home/user of `disk_mb`, where /home/user/app (the cwd) starts as a copy of
+  `workdir` and /tmp points;
 - its own user, pid, ipc, uts, cgroup and network namespaces: no route out, nothing of the
   host's loopback; the only way in is the Unix socket the relay listens on, and the only
   way out, when the caller gives one, is `outbound`: a Unix socket on the host that the
@@ -26,7 +27,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.cgroups import Cgroup, cgroup_create
@@ -85,6 +86,8 @@ class Sandbox:
     port: int | None = None  # a TCP port the program listens on inside its own netns
     uid: int = 65534  # the host uid (and gid) it runs as; one per running sandbox
     outbound: Outbound | None = None  # the one way out of its network namespace
+    # (host path, path inside), writable: the host path must belong to `uid`.
+    rw_binds: list[tuple[Path, str]] = field(default_factory=list)
 
 
 class SandboxProcess:
@@ -217,6 +220,8 @@ def _bwrap_args(sandbox: Sandbox, rundir: Path, command: list[str]) -> list[str]
         args += ["--ro-bind", str(sandbox.outbound.socket), f"{RUN}/out.sock"]
     for host_path, inside in sandbox.ro_binds:
         args += ["--ro-bind", str(host_path), inside]
+    for host_path, inside in sandbox.rw_binds:
+        args += ["--bind", str(host_path), inside]
     args += ["--remount-ro", "/", "--chdir", APP]
     socket_inside = f"{RUN}/sock/app.sock" if sandbox.port else ""
     port = str(sandbox.port or "")

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from registry.sealing import SecretUnreadable
+from sandbox.processes import process_alive
 from sandbox.runner import Limits, Sandbox, SandboxProcess, sandbox_start
 from spaces.build import Build, BuildFailed, space_build
 from spaces.models import SpaceRuntime
@@ -238,20 +239,10 @@ def spaces_orphans_clear() -> int:
     for pk, worker in SpaceRuntime.objects.filter(worker__startswith=host).values_list(
         "pk", "worker"
     ):
-        if not _alive(int(worker.rsplit(":", 1)[1])):
+        if not process_alive(int(worker.rsplit(":", 1)[1])):
             space_stopped(repo_pk=pk)
             cleared += 1
     return cleared
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 def _supervisor_ensure() -> None:

@@ -2,13 +2,16 @@
 services' commands natively against this run's database and broker."""
 
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 import yaml
+from huggingface_hub import HfApi
 
 from tests.live import ROOT, LiveHub, wait_until
 
@@ -61,7 +64,7 @@ def test_only_the_web_and_the_s3_api_are_published():
     # Clients reach the bucket through presigned URLs on the S3 port; the admin console
     # and the databases stay inside the compose network.
     assert published_ports("minio") == {9000}
-    for name in ("postgres", "redis", "worker", "migrate", "bucket"):
+    for name in ("postgres", "redis", "worker", "jobs", "migrate", "bucket"):
         assert published_ports(name) == set(), f"{name} publishes a port"
 
 
@@ -85,31 +88,58 @@ def native(command: list[str], port: int) -> list[str]:
     return [str(Path(sys.executable).parent / args[0]), *args[1:]]
 
 
+def native_env(service: str, hub: LiveHub) -> dict[str, str]:
+    """The run's environment, with the service's own settings that name other services
+    pointed at their native stand-ins (the jobs worker's `http://web:8000`)."""
+    own = {key: str(value) for key, value in SERVICES[service]["environment"].items()}
+    internal = own.get("HUB_INTERNAL_URL", "").replace("http://web:8000", hub.url)
+    return {**hub.env, **({"HUB_INTERNAL_URL": internal} if internal else {})}
+
+
+def test_the_jobs_worker_runs_as_root_on_the_jobs_queue_and_reaches_the_web_service():
+    jobs = SERVICES["jobs"]
+    command = jobs["command"]
+    assert command[command.index("--queues") + 1] == "jobs"
+    assert command[command.index("--pool") + 1] == "threads"
+    assert jobs["environment"]["HUB_INTERNAL_URL"] == "http://web:8000"
+    assert (jobs["user"], jobs["privileged"]) == ("root", True)
+    assert "bubblewrap" in (ROOT / "Dockerfile").read_text()
+
+
 @pytest.mark.live
-def test_the_hub_services_start_natively_and_report_healthy(tmp_path):
-    hub = LiveHub(tmp_path)
+def test_the_hub_services_start_natively_report_healthy_and_run_a_job():
+    # Not under pytest's 0700 tmp root: the sandbox's uid must reach the jobs runtime.
+    data_dir = Path(tempfile.mkdtemp(prefix="compose-hub-"))
+    data_dir.chmod(0o711)
+    hub = LiveHub(data_dir)
     subprocess.run(native(SERVICES["migrate"]["command"], hub.port), cwd=ROOT, env=hub.env,
                    check=True, capture_output=True, timeout=120)  # fmt: skip
     processes = [
         subprocess.Popen(
             native(SERVICES[name]["command"], hub.port),
             cwd=ROOT,
-            env=hub.env,
+            env=native_env(name, hub),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        for name in ("web", "worker")
+        for name in ("web", "worker", "jobs")
     ]
     try:
         health = wait_until(
-            lambda: _health(hub.url), timeout=90, message="compose web + worker health"
+            lambda: _health(hub.url), timeout=240, message="compose web + worker health"
         )
         assert all(check["ok"] for check in health["checks"].values())
+        api = HfApi(endpoint=hub.url, token=hub.add_accounts().tokens["alice"])
+        job = api.run_job(image="python:3.12", command=["python", "-c", "print('from compose')"])
+        done = api.wait_for_job(job.id, timeout=120, poll_interval=0.2)
+        assert done.status.stage == "COMPLETED", done.status.message
+        assert "from compose" in list(api.fetch_job_logs(job_id=job.id))
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
         hub.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _health(url: str) -> dict | None:

@@ -8,7 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import errors
-from registry.request import base_url, caller, read_token_allowed, repo_url, web_repo
+from registry.request import (
+    base_url,
+    caller,
+    from_job,
+    read_token_allowed,
+    repo_url,
+    web_repo,
+)
 from registry.services import lfs
 from registry.serving import object_response
 
@@ -46,16 +53,17 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
         raise errors.BadRequest("'objects' must be a list")
     base = base_url(request)
     expires = settings.HUB_LFS_LINK_SECONDS
+    job = from_job(request)  # it reaches the hub only: no bucket links
 
     def links(kind: str, oid: str, size: int) -> dict:
         if kind == "download":
-            href = lfs.download_url(oid=oid, size=size)
+            href = None if job else lfs.download_url(oid=oid, size=size)
             if href is None:
                 signed = lfs.sign_download(repo=repo, oid=oid, user=user, token=token)
                 href = f"{base}/lfs/objects/{oid}?token={signed}"
             return {"download": {"href": href, "expires_in": expires}}
         multipart = "multipart" in body.get("transfers", [])
-        plan = lfs.upload_plan(repo=repo, oid=oid, size=size, multipart=multipart)
+        plan = lfs.upload_plan(repo=repo, oid=oid, size=size, multipart=multipart, through_hub=job)
         signed = plan.token
         # git-lfs sends no credentials with the actions of an `authenticated` object, so
         # the verify link authorises itself like the upload link.

@@ -32,12 +32,14 @@ _DOWNLOAD_SALT = "minihub.lfs.download"
 
 
 def sign_upload(*, repo: Repo, oid: str, size: int, upload: str | None = None,
-                s3_upload: str | None = None) -> str:  # fmt: skip
+                s3_upload: str | None = None, through_hub: bool = False) -> str:  # fmt: skip
     """The token of an upload's links; `upload` names its staging area, `s3_upload` the
-    bucket's multipart upload."""
+    bucket's multipart upload; `through_hub`: the hub takes the bytes even with a bucket."""
     claims = {"r": repo.pk, "o": oid, "s": size, "u": upload or uuid.uuid4().hex}
     if s3_upload is not None:
         claims["m"] = s3_upload
+    if through_hub:
+        claims["h"] = 1
     return signing.dumps(claims, salt=_UPLOAD_SALT)
 
 
@@ -139,9 +141,15 @@ class UploadPlan:
     part_urls: list[str] | None = None  # the bucket's presigned UploadPart URLs (direct stores)
 
 
-def upload_plan(*, repo: Repo, oid: str, size: int, multipart: bool) -> UploadPlan:
-    """Signs an upload of object `oid` to `repo`; `multipart` when the client can do it."""
+def upload_plan(
+    *, repo: Repo, oid: str, size: int, multipart: bool, through_hub: bool = False
+) -> UploadPlan:
+    """Signs an upload of object `oid` to `repo`; `multipart` when the client can do it;
+    `through_hub` for a caller that cannot reach the bucket (a job): one PUT to the hub,
+    which stores the bytes in the bucket once they hash to `oid`."""
     store = blob_store()
+    if store.direct and through_hub:
+        return UploadPlan(sign_upload(repo=repo, oid=oid, size=size, through_hub=True), None)
     chunk = multipart_plan(size) if multipart else None
     if not store.direct:
         return UploadPlan(sign_upload(repo=repo, oid=oid, size=size), chunk)
@@ -178,7 +186,8 @@ def _require_local() -> None:
 def upload_receive(*, signed: str, oid: str, chunks: Iterable[bytes]) -> None:
     """Stores a single-PUT upload after checking its size and sha256."""
     claims = _load(signed, _UPLOAD_SALT, oid)
-    _require_local()
+    if not claims.get("h"):
+        _require_local()
     blob_store().put(oid, chunks, size=claims["s"])
     lfs_link(repo=Repo.objects.get(pk=claims["r"]), oid=oid, size=claims["s"])
 

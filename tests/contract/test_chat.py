@@ -157,12 +157,16 @@ def test_a_seed_makes_a_sampled_answer_repeatable(hub, alice, models):
     repo_id, _ = models["chat"]
     client = openai_client(hub, alice)
 
-    def sample() -> str:
+    def sample(seed: int) -> str:
+        # top_p 1 over a tiny random model's near-flat distribution: 16 tokens drawn with two
+        # seeds all but never agree, so a seed that is ignored fails the second assert.
         answer = client.chat.completions.create(model=repo_id, messages=MESSAGES, max_tokens=16,
-                                                temperature=1.0, top_p=0.9, seed=42)  # fmt: skip
+                                                temperature=1.0, top_p=1.0, seed=seed)  # fmt: skip
         return answer.choices[0].message.content
 
-    assert sample() == sample()
+    first = sample(42)
+    assert sample(42) == first
+    assert sample(7) != first
 
 
 def test_a_read_token_may_chat(hub, alice, models):

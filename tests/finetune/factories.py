@@ -99,3 +99,15 @@ def summaries_dataset(folder: Path) -> Path:
         data = {"document": [d for d, _ in rows] * repeat, "summary": [s for _, s in rows] * repeat}
         Dataset.from_dict(data).to_parquet(str(folder / "data" / f"{split}.parquet"))
     return folder
+
+
+def translations_dataset(folder: Path) -> Path:
+    """English-French pairs in one nested `translation` column, as the Hub's translation
+    datasets have them; train and validation."""
+    rows = [{"en": line, "fr": " ".join(reversed(line.split()))} for line in LINES]
+    (folder / "data").mkdir(parents=True)
+    for split, repeat in (("train", 3), ("validation", 1)):
+        Dataset.from_dict({"translation": rows * repeat}).to_parquet(
+            str(folder / "data" / f"{split}.parquet")
+        )
+    return folder

@@ -24,6 +24,7 @@ from tests.finetune.factories import (
     reviews_dataset,
     run_program,
     summaries_dataset,
+    translations_dataset,
 )
 from tests.inference import tiny
 
@@ -173,6 +174,35 @@ def test_alice_fine_tunes_a_summarizer_evaluated_on_the_test_split(hub, alice, r
         card, task="summarization", dataset_id=data, config="default", split="test"
     )
     assert reported == result["results"]
+
+
+def test_alice_fine_tunes_a_translator_on_one_nested_translation_column(
+    hub, alice, repo_name, tmp_path
+):
+    api = alice.api(hub)
+    base = push_folder(
+        api, f"alice/{repo_name}-bart", tiny.seq2seq(tmp_path / "base", "translation")
+    )
+    data = push_folder(api, f"alice/{repo_name}-enfr", translations_dataset(tmp_path / "data"),
+                       "dataset")  # fmt: skip
+    params = {
+        "base_model": base,
+        "dataset": data,
+        "task": "translation",
+        "source_lang": "en",
+        "target_lang": "fr",
+        "output_repo": f"alice/{repo_name}-tuned",
+        "hyperparameters": {"max_steps": 2, "batch_size": 4, "max_length": 16},
+    }
+
+    result = _result(run_program(hub, alice.token, tmp_path / "job", params))
+
+    assert result["eval_split"] == "validation"
+    assert set(result["results"]) == {"bleu", "chrf"}
+    card, folder = _card(api, f"alice/{repo_name}-tuned")
+    assert AutoModelForSeq2SeqLM.from_pretrained(folder).config.model_type == "bart"
+    assert card["language"] == ["en", "fr"]
+    assert "for translation from en to fr" in (folder / "README.md").read_text()
 
 
 def test_charlie_cannot_fine_tune_into_alices_namespace_and_nothing_is_trained(

@@ -41,3 +41,33 @@ def test_a_class_label_column_keeps_its_names_and_ids():
 
     assert names == ["neg", "neutral", "pos"]
     assert [label_id(v) for v in split["label"]] == [2, 0]
+
+
+def _pairs() -> Dataset:
+    return Dataset.from_dict(
+        {"translation": [{"en": "good morning", "fr": "bonjour"}, {"en": "cat", "fr": "chat"}]},
+        split="train",
+    )
+
+
+def test_a_nested_translation_column_gives_the_named_languages_as_input_and_label():
+    settings = _settings(task="translation", source_lang="fr", target_lang="en")
+    split = _pairs()
+
+    program.columns_check(split, settings)
+
+    assert settings.columns == {"input": "translation", "label": "translation"}
+    assert program.texts(split[:], "input", settings) == ["bonjour", "chat"]
+    assert program.texts(split[:], "label", settings) == ["good morning", "cat"]
+
+
+def test_a_language_the_nested_column_lacks_is_refused_naming_the_ones_it_has():
+    settings = _settings(task="translation", source_lang="en", target_lang="de")
+
+    with pytest.raises(program.BadInput) as caught:
+        program.columns_check(_pairs(), settings)
+
+    assert str(caught.value) == (
+        "dataset acme/reviews (split train): column 'translation' has no language 'de'; "
+        "its languages are: en, fr"
+    )

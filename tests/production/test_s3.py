@@ -113,6 +113,38 @@ def test_the_batch_api_hands_out_the_buckets_presigned_urls(hub, s3, repo):
     assert all(upload["header"][n].startswith(f"{s3.url}/{hub.bucket}/") for n in "123")
 
 
+def test_a_job_gets_the_hubs_own_links_and_its_upload_lands_in_the_bucket(hub, s3, repo):
+    # What a job's relay sends: its HF_ENDPOINT's Host. A job reaches nothing but the hub.
+    relay = "127.0.0.1:8080"
+    data = os.urandom(12 * MiB)  # over the multipart threshold: still one PUT to the hub
+    oid = sha256(data)
+    with wire(hub, hub.tokens["alice"]) as http:
+        http.headers["Host"] = relay
+        upload = batch(http, repo, oid, len(data))["actions"]
+        single = upload["upload"]
+        assert single["href"].startswith(f"http://{relay}/lfs/upload/{oid}?token=")
+        assert "header" not in single
+        # The relay forwards to the hub: send to the hub's own address what it would.
+        local = single["href"].replace(f"http://{relay}", hub.url)
+        assert http.put(local, content=data).status_code == 200
+        verify = upload["verify"]["href"].replace(f"http://{relay}", hub.url)
+        assert http.post(verify, json={"oid": oid, "size": len(data)}).status_code == 200
+        assert commit_lfs(http, repo, "from-job.bin", oid, len(data)).status_code == 200
+        download = http.post(
+            f"/{repo}.git/info/lfs/objects/batch",
+            json={"operation": "download", "objects": [{"oid": oid, "size": len(data)}]},
+            headers={"Accept": LFS_JSON, "Content-Type": LFS_JSON},
+        ).json()["objects"][0]["actions"]["download"]["href"]
+        resolved = http.get(f"/{repo}/resolve/main/from-job.bin")
+        fetched = http.get(download.replace(f"http://{relay}", hub.url))
+
+    assert s3.keys(hub.bucket, "lfs/")[object_key(oid)] == len(data)
+    assert download.startswith(f"http://{relay}/lfs/objects/{oid}?token=")
+    assert (fetched.status_code, fetched.content) == (200, data)
+    assert resolved.status_code == 200  # streamed by the hub, not a redirect to the bucket
+    assert resolved.content == data
+
+
 def test_a_download_redirects_to_the_bucket_carrying_the_files_metadata(hub, s3, api, repo):
     data = os.urandom(100_000)
     commit = api.upload_file(path_or_fileobj=data, path_in_repo="w.bin", repo_id=repo)

@@ -10,13 +10,14 @@ from workers.celery import app
 
 @signals.worker_ready.connect
 def _orphans_end(sender=None, **kwargs) -> None:
-    # A worker killed outright took its jobs' programs with it; their rows still say RUNNING.
-    # Each jobs worker also sweeps for scheduled runs that are due.
+    # A worker killed outright took its jobs' programs with it; their rows still say RUNNING,
+    # and what was given to them (a fine-tune's token) still works. Each jobs worker also
+    # sweeps for scheduled runs that are due, reconciling again each round.
     if "jobs" in {queue.name for queue in sender.task_consumer.queues}:
         from jobs.schedule import sweeper_start
-        from jobs.services import jobs_orphans_end
+        from jobs.services import jobs_reconcile
 
-        jobs_orphans_end()
+        jobs_reconcile()
         sweeper_start()
 
 

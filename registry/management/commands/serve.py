@@ -32,9 +32,14 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
             subprocess.Popen(self._worker_command(), start_new_session=True),
-            subprocess.Popen(self._spaces_worker_command(), start_new_session=True),
             subprocess.Popen(
-                self._jobs_worker_command(), start_new_session=True, env=self._jobs_env(host, port)
+                self._threads_worker_command("spaces", settings.HUB_SPACES_WORKER_THREADS),
+                start_new_session=True,
+            ),
+            subprocess.Popen(
+                self._threads_worker_command("jobs", settings.HUB_JOBS_CONCURRENCY),
+                start_new_session=True,
+                env=self._jobs_env(host, port),
             ),
         ]
         public = settings.HUB_PUBLIC_URL or f"http://{host}:{port}"
@@ -100,10 +105,11 @@ class Command(BaseCommand):
         ]
 
     @staticmethod
-    def _spaces_worker_command() -> list[str]:
-        # Spaces' apps are children of the worker process that starts them and live as long
-        # as it does, so the `spaces` queue has a worker of its own with a threads pool: one
-        # process owning every app, never a prefork child recycled under it.
+    def _threads_worker_command(queue: str, threads: int) -> list[str]:
+        # Spaces' apps and jobs' sandboxes are children of the worker thread that starts them
+        # and live as long as it does, so each of those queues has a worker of its own with a
+        # threads pool: one process owning every app or job, never a prefork child recycled
+        # under it. `threads` apps or jobs run at once.
         return [
             sys.executable,
             "-m",
@@ -112,38 +118,13 @@ class Command(BaseCommand):
             "workers",
             "worker",
             "--queues",
-            "spaces",
+            queue,
             "--pool",
             "threads",
             "--concurrency",
-            str(settings.HUB_SPACES_WORKER_THREADS),
+            str(threads),
             "--hostname",
-            f"minihub-spaces-{os.getpid()}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ]
-
-    @staticmethod
-    def _jobs_worker_command() -> list[str]:
-        # Like Spaces': each task's thread starts its job's sandbox and waits for it, so one
-        # process with a threads pool runs HUB_JOBS_CONCURRENCY jobs at once.
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "worker",
-            "--queues",
-            "jobs",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(settings.HUB_JOBS_CONCURRENCY),
-            "--hostname",
-            f"minihub-jobs-{os.getpid()}@%h",
+            f"minihub-{queue}-{os.getpid()}@%h",
             "--loglevel",
             "INFO",
             "--without-mingle",

@@ -10,7 +10,7 @@ from django.test import Client
 
 from jobs.models import Job
 from jobs.selectors import job_secrets
-from jobs.services import job_cancel
+from jobs.services import job_cancel, jobs_reconcile
 from registry.errors import InvalidCredentials
 from registry.models import AccessToken
 from registry.permissions import Actor
@@ -62,6 +62,22 @@ def test_alice_starts_a_fine_tune_whose_job_pushes_with_a_token_of_its_own(alice
     assert (token.user, token.role, token.name) == (alice, "write", f"finetune-{job.id}")
 
 
+def test_a_fine_tunes_job_gets_an_hour_or_the_timeout_it_asks_for_within_the_operators_maximum(
+    alice, alices, settings
+):
+    settings.HUB_JOBS_MAX_TIMEOUT = 600  # the jobs' maximum does not bound a fine-tune's
+    settings.HUB_FINETUNE_MAX_TIMEOUT = 7200
+
+    default = start(make_token(alice)).json()["job"]
+    asked = start(make_token(alice), timeout=5400, output_repo="alice/longer").json()["job"]
+
+    assert default["timeout"] == 3600
+    assert asked["timeout"] == 5400
+    assert Job.objects.get(pk=asked["id"]).timeout_seconds == 5400
+    settings.HUB_FINETUNE_MAX_TIMEOUT = 1800
+    assert start(make_token(alice), output_repo="alice/short").json()["job"]["timeout"] == 1800
+
+
 def test_the_jobs_token_stops_working_when_the_job_ends(alice, alices):
     job = Job.objects.get(pk=start(make_token(alice)).json()["job"]["id"])
     value = job_secrets(job)["HF_TOKEN"]
@@ -71,6 +87,30 @@ def test_the_jobs_token_stops_working_when_the_job_ends(alice, alices):
     assert AccessToken.objects.get(name=f"finetune-{job.id}").revoked_at is not None
     with pytest.raises(InvalidCredentials):
         token_authenticate(value=value)
+
+
+def test_tokens_of_jobs_that_ended_or_vanished_behind_the_hubs_back_are_revoked_by_the_sweep(
+    alice, alices
+):
+    ended, gone, queued = (
+        Job.objects.get(
+            pk=start(make_token(alice), output_repo=f"alice/{name}").json()["job"]["id"]
+        )
+        for name in ("ended", "gone", "queued")
+    )
+    # A hub that died before it recorded these ends: no `job_ended` was sent.
+    Job.objects.filter(pk=ended.pk).update(stage=Job.Stage.ERROR)
+    Job.objects.filter(pk=gone.pk).delete()
+    finetunes = AccessToken.objects.filter(name__startswith="finetune-", revoked_at__isnull=True)
+    assert finetunes.count() == 3
+
+    jobs_reconcile()  # as a jobs worker does when it starts, and every sweep round
+
+    assert AccessToken.objects.get(name=f"finetune-{ended.pk}").revoked_at is not None
+    assert AccessToken.objects.get(name=f"finetune-{gone.pk}").revoked_at is not None
+    assert AccessToken.objects.get(name=f"finetune-{queued.pk}").revoked_at is None
+    with pytest.raises(InvalidCredentials):
+        token_authenticate(value=job_secrets(ended)["HF_TOKEN"])
 
 
 def test_charlie_cannot_fine_tune_alices_private_model(alice, charlie):
@@ -118,9 +158,19 @@ def test_anonymous_callers_must_sign_in(alices):
         ({"output_repo": "no-namespace"}, "output_repo must be a repo id"),
         ({"dataset": None}, "dataset is required"),
         ({"learning_rate": 1e-3}, "unknown setting learning_rate"),
+        ({"timeout": 30}, "timeout must be between 60 and 7200"),
+        ({"timeout": 7201}, "timeout must be between 60 and 7200"),
+        ({"timeout": "soon"}, "timeout must be a number"),
+        ({"source_lang": "en", "target_lang": "fr"}, "applies to translation only"),
+        ({"task": "translation", "source_lang": "en"}, "target_lang is required"),
+        (
+            {"task": "translation", "source_lang": "e n", "target_lang": "fr"},
+            "source_lang must be a language code",
+        ),
     ],
 )
-def test_bad_settings_are_a_400_naming_the_field(alice, alices, fields, message):
+def test_bad_settings_are_a_400_naming_the_field(alice, alices, fields, message, settings):
+    settings.HUB_FINETUNE_MAX_TIMEOUT = 7200
     response = start(make_token(alice), **fields)
 
     assert response.status_code == 400

@@ -1,6 +1,8 @@
 """The fine-tune pages: the button on a model's page, the form with the CPU defaults, a
 submit that goes to the job's page, and bad input shown on the form."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -40,6 +42,7 @@ def test_the_form_names_the_base_model_and_shows_the_cpu_defaults(signed_in):
     assert '<option value="token-classification">' in page
     assert 'name="learning_rate" value="" inputmode="decimal" placeholder="0.00005"' in page
     assert "Default 8; from 1 to 256" in page  # batch size
+    assert 'name="timeout" value="" inputmode="numeric" placeholder="3600"' in page
 
 
 def test_anonymous_visitors_are_sent_to_sign_in():
@@ -53,9 +56,11 @@ def test_submitting_the_form_starts_the_job_and_shows_its_page(signed_in):
     response = signed_in.post("/finetune/new", {
         "base_model": "alice/tiny", "task": "text-classification", "dataset": "alice/reviews",
         "column_input": "sentence", "max_steps": "5", "output_repo": "tuned", "private": "on",
+        "timeout": "900",
     })  # fmt: skip
 
     job = Job.objects.get()
+    assert job.timeout_seconds == 900
     assert response.status_code == 302
     assert response["Location"] == f"/jobs/alice/{job.id}"
     assert job.labels == {"finetune": "tuned"}
@@ -77,3 +82,26 @@ def test_bad_input_shows_the_form_again_with_the_message(signed_in):
     assert 'name="epochs" value="-1"' in page
     assert 'name="dataset" value="alice/reviews"' in page
     assert not Job.objects.exists()
+
+
+def test_a_timeout_over_the_operators_maximum_shows_the_form_again_naming_it(signed_in, settings):
+    settings.HUB_FINETUNE_MAX_TIMEOUT = 7200
+    response = signed_in.post("/finetune/new", {
+        "base_model": "alice/tiny", "task": "text-classification", "dataset": "alice/reviews",
+        "timeout": "9000",
+    })  # fmt: skip
+
+    assert response.status_code == 400
+    assert "timeout must be between 60 and 7200" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_a_translation_form_names_the_languages_of_a_nested_column(signed_in):
+    signed_in.post("/finetune/new", {
+        "base_model": "alice/tiny", "task": "translation", "dataset": "alice/reviews",
+        "source_lang": "en", "target_lang": "fr",
+    })  # fmt: skip
+
+    params = json.loads(Job.objects.get().environment["FINETUNE_PARAMS"])
+    assert (params["source_lang"], params["target_lang"]) == ("en", "fr")
+    assert params["columns"] == {"input": "translation", "label": "translation"}
