@@ -106,9 +106,10 @@ def _pointer_check(*, user: User, repo: Repo, path: str, pointer: LfsPointer) ->
         )
 
 
-def _move_check(*, user: User, repo: Repo, git: GitRepo, ref: str, sha: str) -> None:
-    """Refuses (403) a move an app's policy forbids (see `ref_move_check`); the commit
-    object written for it stays unreferenced, so nothing becomes visible."""
+def ref_move_require(*, user: User, repo: Repo, git: GitRepo, ref: str, sha: str) -> None:
+    """Refuses (403) a move an app's policy forbids (see `ref_move_check`): every writer
+    that moves a branch to a new commit (commits, merges, squashes) asks before it moves;
+    the commit object written for it stays unreferenced, so nothing becomes visible."""
     refusal = ref_move_refusal(
         repo=repo,
         user=user,
@@ -146,7 +147,7 @@ def commit_create(
             sha = git.write_commit(
                 parent=head, changes=changes, message=message, author=author_of(user)
             )
-            _move_check(user=user, repo=repo, git=git, ref=ref, sha=sha)
+            ref_move_require(user=user, repo=repo, git=git, ref=ref, sha=sha)
             try:
                 git.update_ref(ref, sha, head)
             except RefConflict:

@@ -6,10 +6,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
+from huggingface_hub import CommitOperationAdd, hf_hub_download
 from huggingface_hub.errors import RepositoryNotFoundError
 
+from tests.browser.conftest import sign_in
 from tests.live import LiveHub, wait_until
+from tests.provenance.conftest import api
 from tests.provenance.faulty import FaultyProxy
 
 RECORDED_COMMIT = (
@@ -17,25 +19,6 @@ RECORDED_COMMIT = (
     "print(RepoSource.objects.get(source_repo='{}').commit)"
 )
 WEIGHTS = bytes(range(256)) * 2048  # 512 KiB, an LFS file (.bin)
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    live = LiveHub(tmp_path_factory.mktemp("source-hub")).start().add_accounts()
-    yield live
-    live.close()
-
-
-@pytest.fixture(scope="module")
-def dest(tmp_path_factory):
-    live = LiveHub(tmp_path_factory.mktemp("dest-hub"), HUB_IMPORT_SYNC_INTERVAL="1")
-    live.start().add_accounts()
-    yield live
-    live.close()
-
-
-def api(hub: LiveHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=hub.tokens["alice"])
 
 
 def make_model(hub: LiveHub, name: str, weights: bytes = WEIGHTS) -> str:
@@ -124,3 +107,18 @@ def test_a_synced_import_brings_new_commits_on_the_workers_schedule(source, dest
     assert Path(path).read_bytes() == WEIGHTS[::-1]
     record = dest.manage("shell", "-c", RECORDED_COMMIT.format("alice/synced")).stdout
     assert record.strip() == head
+
+
+def test_the_import_page_imports_and_the_repo_page_shows_the_source(source, dest, page):
+    make_model(source, "from-page")
+    sign_in(page, dest, "alice")
+
+    page.goto(f"{dest.url}/import/new")
+    page.get_by_label("Source").fill(f"{source.url}/alice/from-page@v1")
+    page.get_by_label("Import as").fill("alice/paged")
+    page.get_by_role("button", name="Import").click()
+
+    page.wait_for_url(f"{dest.url}/alice/paged", timeout=60_000)
+    shown = page.locator(".provenance-source").inner_text()
+    assert "alice/from-page" in shown and source.url in shown and "v1" in shown
+    assert commits(dest, "alice/paged") == commits(source, "alice/from-page", "v1")
