@@ -4,17 +4,22 @@ operator configures: a folder of PEM files, EC public keys (`*.pub`) and CA cert
 (`*.pem`, `*.crt`). Knows nothing of repos: a folder of files and a signature file in."""
 
 import hashlib
+import importlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from model_signing import verifying
-from model_signing._signing import sign_sigstore_pb
 from OpenSSL import crypto
+
+if TYPE_CHECKING:
+    from model_signing import verifying
 
 # Where `model_signing sign` writes its signature by default; the hub looks there.
 SIGNATURE_PATH = "model.sig"
@@ -35,6 +40,13 @@ _REFUSALS = (
 # escaped.
 _CHANGED = re.compile(r"Hash mismatch for \\?'([^'\\]+)\\?'")
 _LISTED = re.compile(r"(Extra|Missing) files (?:found )?in model '[^']*': ([^\"\]]+)")
+
+
+@cache
+def _model_signing(name: str) -> ModuleType:
+    # model-signing loads sigstore, TUF and protobuf (about a CPU-second): loaded on the
+    # first verification, so the web and worker processes that never verify do not pay.
+    return importlib.import_module(f"model_signing.{name}")
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,11 @@ def signature_verify(*, model: Path, signature: Path, roots: Path | None) -> Ver
     if not signature.is_file():
         return Verdict("unsigned", reason=f"No {SIGNATURE_PATH} in the repository")
     try:
-        material = sign_sigstore_pb.Signature.read(signature).bundle.verification_material
+        material = (
+            _model_signing("_signing.sign_sigstore_pb")
+            .Signature.read(signature)
+            .bundle.verification_material
+        )
     except _REFUSALS as exc:
         return Verdict("failed", reason=f"{SIGNATURE_PATH} is not a model signature: {exc}")
     keys, cas = trust_roots(roots)
@@ -89,7 +105,7 @@ def _key_verify(model: Path, signature: Path, hint: str, keys: dict[str, Path]) 
     signer = f"key {key.stem} (sha256:{hint[:16]})" if key else f"key sha256:{hint[:16]}"
     if key is None:
         return Verdict("failed", signer, "Signed by a key this hub does not trust")
-    config = verifying.Config().use_elliptic_key_verifier(public_key=key)
+    config = _model_signing("verifying").Config().use_elliptic_key_verifier(public_key=key)
     return _verify(config, model, signature, signer)
 
 
@@ -99,11 +115,11 @@ def _certificate_verify(model: Path, signature: Path, material, cas: list[Path])
     if not cas:
         # model-signing would fall back to the system's web CAs: never trust those here.
         return Verdict("failed", signer, "This hub trusts no certificate authority")
-    config = verifying.Config().use_certificate_verifier(certificate_chain=cas)
+    config = _model_signing("verifying").Config().use_certificate_verifier(certificate_chain=cas)
     return _verify(config, model, signature, signer)
 
 
-def _verify(config: verifying.Config, model: Path, signature: Path, signer: str) -> Verdict:
+def _verify(config: "verifying.Config", model: Path, signature: Path, signer: str) -> Verdict:
     try:
         config.verify(model, signature)
     except _REFUSALS as exc:
