@@ -120,9 +120,16 @@ def object_chunks(source: Source, href: str, headers: dict) -> Iterator[bytes]:
     request = urllib.request.Request(href, headers={"User-Agent": "minihub-import", **headers})
     try:
         with urllib.request.urlopen(request, timeout=_TIMEOUT) as answer:
+            announced, received = answer.headers.get("Content-Length"), 0
             while chunk := answer.read(_CHUNK):
+                received += len(chunk)
                 yield chunk
     except urllib.error.HTTPError as exc:
         raise SourceError(f"The source answered {exc.code} for an LFS object") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise SourceError(f"The source dropped an LFS object mid-transfer: {exc}") from None
+    if announced is not None and received < int(announced):
+        # http.client ends a read at a closed connection without a word.
+        raise SourceError(
+            f"The source dropped an LFS object mid-transfer ({received} of {announced} bytes)"
+        )
