@@ -12,8 +12,10 @@ from registry.gitstore.repo import GitRepo
 # Branches and tags: what a hub's repo is made of (pull requests and conversions are the
 # source hub's own business).
 REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
-# A source that sends nothing for this long is dropped (git's own low-speed limit).
+# A source that sends nothing for this long is dropped (git's own low-speed limit); every
+# object fetched is checked by git (no tree entry named `..` or `.git`, no broken object).
 _STALL = {"http.lowSpeedLimit": "1", "http.lowSpeedTime": "60"}
+_FSCK = {"fetch.fsckObjects": "true"}
 
 
 class GitFetchFailed(BadRequest):
@@ -31,7 +33,7 @@ def _config_env(config: dict[str, str]) -> dict[str, str]:
 
 def fetch_remote(git: GitRepo, url: str, *, token: str | None) -> None:
     """Fetches the branches and tags of the repository at `url` (HTTP(S)) into `git`."""
-    config = dict(_STALL)
+    config = {**_STALL, **_FSCK}
     if token:
         config["http.extraHeader"] = f"Authorization: Bearer {token}"
     _fetch(git, url, _config_env(config))
@@ -40,7 +42,7 @@ def fetch_remote(git: GitRepo, url: str, *, token: str | None) -> None:
 def fetch_local(git: GitRepo, source: GitRepo | Path) -> None:
     """Fetches the branches and tags of another repository on this disk, or of a git
     bundle file (which git checks whole first), into `git`."""
-    _fetch(git, str(source.path if isinstance(source, GitRepo) else source), _config_env({}))
+    _fetch(git, str(source.path if isinstance(source, GitRepo) else source), _config_env(_FSCK))
 
 
 def bundle_write(git: GitRepo, dest: Path) -> None:

@@ -326,6 +326,8 @@ class GitRepo:
             if entry.type != "file":
                 continue
             target = dest / entry.path
+            if not target.resolve().is_relative_to(dest.resolve()):
+                raise BadRequest(f"{entry.path} would be written outside the folder")
             target.parent.mkdir(parents=True, exist_ok=True)
             if entry.lfs is not None:
                 pointers.append((entry.path, entry.lfs))
