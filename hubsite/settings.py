@@ -184,6 +184,12 @@ HUB_SPACES_WORKER_THREADS = env_int("HUB_SPACES_WORKER_THREADS", 4, minimum=1)
 HUB_VIEWER_SHARD_BYTES = env_int("HUB_VIEWER_SHARD_BYTES", 256 * 1024 * 1024, minimum=1)
 HUB_VIEWER_MAX_FILES = env_int("HUB_VIEWER_MAX_FILES", 10_000, minimum=1)
 
+# Provenance (provenance/): the folder of trusted signing keys (*.pub) and CA certificates
+# (*.pem, *.crt) model signatures are verified against, offline; and the seconds between
+# two checks of an imported repo's source when it was imported with --sync.
+HUB_SIGNING_TRUST_ROOTS = env_dir("HUB_SIGNING_TRUST_ROOTS", HUB_DATA_DIR / "trust-roots")
+HUB_IMPORT_SYNC_INTERVAL = env_int("HUB_IMPORT_SYNC_INTERVAL", 3600, minimum=1)
+
 # The sandbox every user program runs in (sandbox/runner.py; its memory for Spaces is
 # HUB_SPACES_MEMORY_MB): tasks (threads count) of one sandbox; MiB of its writable tmpfs
 # (/home/user, also the largest file it may write, its log included); CPU seconds per
@@ -287,6 +293,7 @@ INSTALLED_APPS = [
     "jobs",
     "finetune",
     "viewer",
+    "provenance",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("jobs.urls")),
     # /api/finetune and the /finetune/new page: before the registry's catch-alls.
     path("", include("finetune.urls")),
+    path("", include("provenance.urls")),
     path("", include("xetstore.bucket_urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),

@@ -51,6 +51,11 @@ class Forbidden(HubError):
     message = "You don't have the rights to perform this action"
 
 
+class PolicyRefused(Forbidden):
+    # A write the namespace's policy forbids (an organization requiring signed commits).
+    code = "PolicyRefused"
+
+
 class NotFound(HubError):
     status = 404
     code = "NotFound"

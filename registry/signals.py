@@ -44,3 +44,19 @@ def repo_info_extras(*, repo, base_url: str, user=None, expand: frozenset = froz
     for _receiver, answer in answers:
         extras.update(answer or {})
     return extras
+
+
+# Asked before a branch moves, by the commit service (under the write lock, the new commit
+# written but the ref not yet moved) and by the push gate, with `repo=`, `user=`, `ref=`
+# (e.g. "refs/heads/main"), `sha=` (the commit it would move to) and `export=`, a callable
+# that writes that commit's files into an empty folder. A receiver returns why the move must
+# be refused (an organization's signing policy) or None; the first reason wins.
+ref_move_check = Signal()
+
+
+def ref_move_refusal(*, repo, user, ref: str, sha: str, export) -> str | None:
+    """Why an app refuses to let `ref` move to `sha` (see `ref_move_check`), or None."""
+    answers = ref_move_check.send(
+        sender=type(repo), repo=repo, user=user, ref=ref, sha=sha, export=export
+    )
+    return next((answer for _receiver, answer in answers if answer), None)

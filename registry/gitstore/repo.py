@@ -308,6 +308,33 @@ class GitRepo:
             return
         yield from _piped_range(["git", "cat-file", "blob", oid], self.path, start, end)
 
+    def with_objects(self, folder: Path | None) -> "GitRepo":
+        """This repo seen with a push's quarantined objects too, for checks before it lands."""
+        seen = GitRepo.__new__(GitRepo)
+        seen.path = self.path
+        seen.git = pygit2.Repository(str(self.path))
+        if folder is not None:
+            seen.git.odb.add_disk_alternate(str(folder))
+        return seen
+
+    def tree_write(self, sha: str, dest: Path) -> list[tuple[str, LfsPointer]]:
+        """Writes commit `sha`'s files under `dest`; LFS pointers are left for the caller
+        (the blob store owns their bytes) and returned with their paths."""
+        pointers = []
+        for entry in self.list_tree(sha, recursive=True):
+            if entry.type != "file":
+                continue
+            target = dest / entry.path
+            if not target.resolve().is_relative_to(dest.resolve()):
+                raise BadRequest(f"{entry.path} would be written outside the folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if entry.lfs is not None:
+                pointers.append((entry.path, entry.lfs))
+                continue
+            with target.open("wb") as handle:
+                handle.write(self.git[entry.oid].data)
+        return pointers
+
     def walk_commits(self, sha: str):
         return self.git.walk(sha, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
 

@@ -6,9 +6,9 @@ from registry.gitstore import Change, GitRepo, LfsPointer, RefConflict, pointer_
 from registry.models import LfsObject, Repo, User
 from registry.names import validate_path_in_repo
 from registry.permissions import files_readable
-from registry.services.objects import object_stored
+from registry.services.objects import commit_export, object_stored
 from registry.services.repos import author_of, repo_refresh
-from registry.signals import repo_event_send
+from registry.signals import ref_move_refusal, repo_event_send
 from xetstore.models import XetUpload
 
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
@@ -106,6 +106,21 @@ def _pointer_check(*, user: User, repo: Repo, path: str, pointer: LfsPointer) ->
         )
 
 
+def ref_move_require(*, user: User, repo: Repo, git: GitRepo, ref: str, sha: str) -> None:
+    """Refuses (403) a move an app's policy forbids (see `ref_move_check`): every writer
+    that moves a branch to a new commit (commits, merges, squashes) asks before it moves;
+    the commit object written for it stays unreferenced, so nothing becomes visible."""
+    refusal = ref_move_refusal(
+        repo=repo,
+        user=user,
+        ref=ref,
+        sha=sha,
+        export=lambda dest: commit_export(git=git, sha=sha, dest=dest),
+    )
+    if refusal is not None:
+        raise errors.PolicyRefused(refusal)
+
+
 def commit_create(
     *,
     user: User,
@@ -132,6 +147,7 @@ def commit_create(
             sha = git.write_commit(
                 parent=head, changes=changes, message=message, author=author_of(user)
             )
+            ref_move_require(user=user, repo=repo, git=git, ref=ref, sha=sha)
             try:
                 git.update_ref(ref, sha, head)
             except RefConflict:

@@ -8,6 +8,7 @@ from registry import errors
 from registry.gitstore import ZERO_OID, GitRepo, RefConflict
 from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, User
 from registry.permissions import Action, Actor, allows, require
+from registry.services.commits import ref_move_require
 from registry.services.repos import author_of, repo_refresh
 from registry.signals import repo_event_send
 
@@ -239,6 +240,7 @@ def pr_merge(
                 + ", ".join(conflicts),
                 body={"filesWithConflicts": conflicts},
             )
+        ref_move_require(user=user, repo=discussion.repo, git=git, ref=target, sha=sha)
         try:
             git.update_ref(target, sha, base)
         except RefConflict:

@@ -8,6 +8,7 @@ and every reader (git-lfs, plain HTTP, the web pages, the workers) gets one file
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from django.conf import settings
 
 from registry.blobs import blob_store
 from registry.blobs.local import check_digest, validate_oid
+from registry.gitstore import GitRepo
 from registry.models import LfsObject, Repo
 from xetstore.files import file_for_sha256, read_range
 from xetstore.models import XetFile
@@ -140,3 +142,18 @@ class _XetReader(io.RawIOBase):
             filled += len(chunk)
         self._pos += filled
         return filled
+
+
+def commit_export(*, git: GitRepo, sha: str, dest: Path) -> None:
+    """Writes the files of commit `sha` under the empty folder `dest`, LFS files with their
+    objects' bytes (hard links where the store is local), for checks that need a whole
+    model on disk (signature verification). An object the hub does not hold is left out,
+    so whatever checks the folder reports that file missing."""
+    for path, pointer in git.tree_write(sha, dest):
+        source = object_path(oid=pointer.oid, size=pointer.size)
+        if not source.is_file():
+            continue
+        try:
+            os.link(source, dest / path)
+        except OSError:  # another filesystem (an S3 cache elsewhere): copy instead
+            shutil.copyfile(source, dest / path)

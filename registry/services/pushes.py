@@ -8,8 +8,9 @@ from registry.gitstore.repo import ZERO_OID
 from registry.models import Repo, User
 from registry.names import validate_path_in_repo, validate_ref_name
 from registry.services.lfs import lfs_reachable
+from registry.services.objects import commit_export
 from registry.services.repos import repo_changed, repo_reindex
-from registry.signals import repo_event_send
+from registry.signals import ref_move_refusal, repo_event_send
 
 MAIN = "refs/heads/main"
 
@@ -18,7 +19,30 @@ def push_check(*, user: User, repo: Repo, updates: list[RefUpdate], pushed: Push
     """Why the push must be refused, or None: branches and tags only, with names the API
     would take, main stays, and the content rules of the commit service hold for what the
     push brings (paths, LFS pointers, README metadata)."""
-    return _refs_refusal(updates) or _content_refusal(user=user, repo=repo, pushed=pushed)
+    return (
+        _refs_refusal(updates)
+        or _content_refusal(user=user, repo=repo, pushed=pushed)
+        or _policy_refusal(user=user, repo=repo, pushed=pushed)
+    )
+
+
+def _policy_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
+    """What an app's policy says of each branch the push moves (see `ref_move_check`),
+    judged on the pushed commits with their quarantined objects."""
+    git = pushed.git.with_objects(pushed.folder)
+    for update in pushed.updates:
+        if update.new == ZERO_OID or not update.ref.startswith("refs/heads/"):
+            continue
+        refusal = ref_move_refusal(
+            repo=repo,
+            user=user,
+            ref=update.ref,
+            sha=update.new,
+            export=lambda dest, sha=update.new: commit_export(git=git, sha=sha, dest=dest),
+        )
+        if refusal is not None:
+            return refusal
+    return None
 
 
 def _refs_refusal(updates: list[RefUpdate]) -> str | None:

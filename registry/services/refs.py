@@ -6,6 +6,7 @@ from registry.gitstore.repo import RefNameClash
 from registry.models import AccessToken, Repo, User
 from registry.names import validate_ref_name, validate_revision
 from registry.permissions import Action, Actor, require
+from registry.services.commits import ref_move_require
 from registry.services.repos import author_of, repo_refresh
 
 DEFAULT_BRANCH = "main"
@@ -116,6 +117,7 @@ def super_squash(
         if head is None:
             raise errors.RevisionNotFound(f"Invalid rev id: {branch}")
         sha = git.write_squash(sha=head, message=message, author=author_of(user))
+        ref_move_require(user=user, repo=repo, git=git, ref=ref, sha=sha)
         git.update_ref(ref, sha, head)
     if ref == f"refs/heads/{DEFAULT_BRANCH}":
         repo_refresh(repo=repo, git=git)

@@ -3,6 +3,7 @@ from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
 from workers.tasks.jobs import job_run
 from workers.tasks.lfs import lfs_adopt, uploads_clean
+from workers.tasks.provenance import signature_check
 from workers.tasks.spaces import space_build, space_stop
 from workers.tasks.viewer import viewer_convert
 from workers.tasks.webhooks import deliver_webhook
@@ -14,6 +15,7 @@ __all__ = [
     "job_run",
     "lfs_adopt",
     "ping",
+    "signature_check",
     "run_evaluation",
     "space_build",
     "space_stop",

@@ -1,0 +1,220 @@
+"""Import with provenance: a repo brought from another Hub-compatible server with its git
+history, every LFS object's bytes checked (their sha256 against the pointer, and each
+pointer at the imported revision against the source's paths-info) in a hidden staging
+repository before anything is published; `sync` brings new commits the same way.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from provenance.models import RepoSource
+from provenance.source import (
+    Source,
+    SourceError,
+    lfs_claims,
+    object_chunks,
+    object_links,
+    revision_sha,
+)
+from registry.blobs import blob_store
+from registry.errors import Conflict, HubError, PolicyRefused
+from registry.gitstore import ZERO_OID, GitRepo, RefConflict
+from registry.gitstore.fsck import reachable_pointers
+from registry.gitstore.lfs import LfsPointer
+from registry.gitstore.mirror import borrow_objects, fetch_local, fetch_remote
+from registry.models import LfsObject, Repo, User
+from registry.sealing import seal, unseal
+from registry.services.commits import lfs_link
+from registry.services.objects import commit_export
+from registry.services.repos import repo_create, repo_delete, repo_refresh
+from registry.signals import ref_move_refusal
+
+MAIN = "refs/heads/main"
+
+
+def repo_import(
+    *, user: User, source: Source, to: str | None = None, sync: bool = False,
+    private: bool | None = None,
+) -> Repo:  # fmt: skip
+    """Creates `to` (default: the source's id) with the source's branches and tags, main at
+    the source's revision. All or nothing: the repo appears only once every object is
+    stored and checked; a lying or failing source leaves no repo behind."""
+    sha = revision_sha(source)
+    staging_id = uuid.uuid4()
+    staging = GitRepo.init(staging_id)
+    try:
+        fetch_remote(staging, source.web_path, token=source.token)
+        objects = _staged_objects(staging=staging, source=source, sha=sha, owner=None)
+        repo = repo_publish_new(
+            user=user, repo_id=to or source.repo_id, repo_type=source.repo_type,
+            private=private, staging=staging, sha=sha, objects=objects,
+        )  # fmt: skip
+    finally:
+        GitRepo.destroy(staging_id)
+    repo_source_record(
+        repo=repo, url=source.base, source_repo=source.repo_id, revision=source.revision,
+        sha=sha, via=RepoSource.Via.GIT, sync=sync, token=source.token,
+    )  # fmt: skip
+    return repo
+
+
+def repo_publish_new(
+    *, user: User, repo_id: str, repo_type: str, private: bool | None, staging: GitRepo,
+    sha: str, objects: list[LfsPointer],
+) -> Repo:  # fmt: skip
+    """Creates `repo_id` and publishes the checked staging repository into it; a refusal
+    (the namespace's policy, a name taken) leaves no repo."""
+    namespace, _, name = repo_id.partition("/")
+    repo = repo_create(
+        user=user, token=None, name=name, repo_type=repo_type, private=private,
+        organization=None if namespace == user.username else namespace,
+    )  # fmt: skip
+    try:
+        repo_publish(repo=repo, user=user, staging=staging, sha=sha, objects=objects)
+    except BaseException:
+        repo_delete(user=user, token=None, repo=repo)
+        raise
+    return repo
+
+
+def repo_import_sync(*, record: RepoSource) -> bool:
+    """Brings the source's new commits into an imported repo, checked as an import is;
+    False when the source has not moved. Refused (409) once main moved here."""
+    repo = record.repo
+    source = Source(record.url, repo.type, record.source_repo, record.revision,
+                    unseal(record.token) if record.token else None)  # fmt: skip
+    sha = revision_sha(source)
+    git = GitRepo(repo.storage_id)
+    if git.ref_target(MAIN) != record.commit:
+        raise Conflict(f"main of {repo.repo_id} moved since its import: not syncing over it")
+    if sha == record.commit:
+        return False
+    staging_id = uuid.uuid4()
+    staging = GitRepo.init(staging_id)
+    try:
+        borrow_objects(staging, git)
+        fetch_local(staging, git)  # its refs tell the source what this hub already has
+        fetch_remote(staging, source.web_path, token=source.token)
+        objects = _staged_objects(staging=staging, source=source, sha=sha, owner=repo)
+        repo_publish(repo=repo, user=None, staging=staging, sha=sha, objects=objects)
+    finally:
+        GitRepo.destroy(staging_id)
+    RepoSource.objects.filter(pk=record.pk).update(commit=sha, imported_at=timezone.now())
+    return True
+
+
+def _staged_objects(
+    *, staging: GitRepo, source: Source, sha: str, owner: Repo | None
+) -> list[LfsPointer]:
+    """Main set to the revision, then every LFS object its history points to that `owner`
+    does not hold yet fetched from the source, each checked."""
+    if staging.ref_target(MAIN) != sha:
+        _ref_force(staging, sha)
+    _claims_check(staging=staging, source=source, sha=sha)
+    pointers = sorted(reachable_pointers(staging), key=lambda p: p.oid)
+    if owner is not None:
+        held = set(LfsObject.objects.filter(repo=owner).values_list("oid", flat=True))
+        pointers = [p for p in pointers if p.oid not in held]
+    _objects_fetch(source=source, pointers=pointers)
+    return pointers
+
+
+def _ref_force(staging: GitRepo, sha: str) -> None:
+    try:
+        staging.update_ref(MAIN, sha, staging.ref_target(MAIN) or ZERO_OID)
+    except RefConflict:
+        raise SourceError(f"The source's revision {sha} is not in its git history") from None
+
+
+def _claims_check(*, staging: GitRepo, source: Source, sha: str) -> None:
+    """The source's own metadata must agree with its history on every LFS file at `sha`."""
+    files = {e.path: e.lfs.oid for e in staging.list_tree(sha, recursive=True) if e.lfs}
+    claims = lfs_claims(source, sha=sha, paths=list(files)) if files else {}
+    for path, oid in files.items():
+        if claims.get(path) != oid:
+            raise SourceError(
+                f"The source's metadata gives {path} the sha256 {claims.get(path)}, "
+                f"its history {oid}: nothing was imported"
+            )
+
+
+def _objects_fetch(*, source: Source, pointers: list[LfsPointer]) -> None:
+    """Stores each object from the source; the store keeps bytes only if their sha256 and
+    size are the pointer's (bytes already held elsewhere are fetched anyway: having them is
+    what entitles a repo to link them)."""
+    if not pointers:
+        return
+    links = object_links(source, [(p.oid, p.size) for p in pointers])
+    for pointer in pointers:
+        if pointer.oid not in links:
+            raise SourceError(f"The source does not serve LFS object {pointer.oid}")
+        href, headers = links[pointer.oid]
+        try:
+            blob_store().put(pointer.oid, object_chunks(source, href, headers), size=pointer.size)
+        except SourceError:
+            raise
+        except HubError as exc:
+            raise SourceError(
+                f"The source sent other bytes for LFS object {pointer.oid}: {exc.message}"
+            ) from None
+
+
+def repo_publish(
+    *, repo: Repo, user: User | None, staging: GitRepo, sha: str, objects: list[LfsPointer]
+) -> None:
+    """Publishes a checked staging repository (main at `sha`, `objects` stored) in one step
+    for readers, if the namespace's policy lets main move there: objects linked first
+    (unreachable until a ref names them), then the refs fetched from staging under the
+    repo's write lock."""
+    git = GitRepo(repo.storage_id)
+    refusal = ref_move_refusal(
+        repo=repo, user=user, ref=MAIN, sha=sha,
+        export=lambda dest: commit_export(git=staging, sha=sha, dest=dest),
+    )  # fmt: skip
+    if refusal is not None:
+        raise PolicyRefused(refusal)
+    for pointer in objects:
+        lfs_link(repo=repo, oid=pointer.oid, size=pointer.size)
+    with git.write_lock():
+        fetch_local(git, staging)
+    repo_refresh(repo=repo, git=git)
+
+
+def repo_source_record(
+    *, repo: Repo, url: str, source_repo: str, revision: str, sha: str, via: str,
+    sync: bool = False, token: str | None = None,
+) -> RepoSource:  # fmt: skip
+    """Records where `repo` came from (the token sealed, kept only to sync)."""
+    return RepoSource.objects.create(
+        repo=repo, url=url, source_repo=source_repo, revision=revision, commit=sha, via=via,
+        imported_at=timezone.now(), sync=sync, token=seal(token) if token and sync else None,
+    )  # fmt: skip
+
+
+def syncs_due() -> list[int]:
+    """Claims the synced imports whose check is due (compare-and-swap on `checked_at`, so
+    one sweeper takes each) and returns their ids."""
+    now = timezone.now()
+    bound = now - timedelta(seconds=settings.HUB_IMPORT_SYNC_INTERVAL)
+    claimed = []
+    due = RepoSource.objects.filter(sync=True).exclude(checked_at__gt=bound)
+    for pk, checked in due.values_list("pk", "checked_at"):
+        if RepoSource.objects.filter(pk=pk, checked_at=checked).update(checked_at=now):
+            claimed.append(pk)
+    return claimed
+
+
+def import_sync_run(*, record_pk: int) -> None:
+    """One sync, its failure recorded on the row (the next round tries again)."""
+    record = RepoSource.objects.select_related("repo__namespace").filter(pk=record_pk).first()
+    if record is None:
+        return
+    try:
+        repo_import_sync(record=record)
+    except HubError as exc:
+        RepoSource.objects.filter(pk=record.pk).update(error=exc.message)
+        return
+    RepoSource.objects.filter(pk=record.pk).update(error="")
