@@ -174,7 +174,8 @@ def _shard_store(*, repo: Repo, path: str, shard: Path) -> LfsRef:
         digest.update(chunk)
     oid, size = digest.hexdigest(), shard.stat().st_size
     blob_store().put(oid, _file_chunks(shard), size=size)
-    lfs_link(repo=repo, oid=oid, size=size)
+    # Derived by the hub, not uploaded by the namespace: outside its storage quota.
+    lfs_link(repo=repo, oid=oid, size=size, quota_exempt=True)
     return LfsRef(path=path, oid=oid, size=size)
 
 

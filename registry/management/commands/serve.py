@@ -32,6 +32,7 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
             subprocess.Popen(self._worker_command(), start_new_session=True),
+            subprocess.Popen(self._viewer_worker_command(), start_new_session=True),
             subprocess.Popen(self._spaces_worker_command(), start_new_session=True),
             subprocess.Popen(
                 self._jobs_worker_command(), start_new_session=True, env=self._jobs_env(host, port)
@@ -95,6 +96,29 @@ class Command(BaseCommand):
             "--loglevel",
             "INFO",
             # One worker per hub: no peers to sync with at start or to gossip with.
+            "--without-mingle",
+            "--without-gossip",
+        ]
+
+    @staticmethod
+    def _viewer_worker_command() -> list[str]:
+        # The dataset viewer's conversions take minutes on a large dataset: a worker of their
+        # own, one at a time, so the default queue's tasks never wait behind one.
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--queues",
+            "viewer",
+            "--concurrency",
+            "1",
+            "--hostname",
+            f"minihub-viewer-{os.getpid()}@%h",
+            "--loglevel",
+            "INFO",
             "--without-mingle",
             "--without-gossip",
         ]
