@@ -115,8 +115,8 @@ def _fill_rows(request: HttpRequest, page: ViewerPage, split: dict) -> None:
     params = {k: request.GET.get(k, "") for k in ("q", "where", "orderby")}
     state = {"config": page.config, "split": page.split, **params}
     user, token = caller(request)
-    shards = selectors.shard_paths(user=user, token=token, conversion=page.conversion,
-                                   split=split)  # fmt: skip
+    shards = selectors.split_shards(user=user, token=token, conversion=page.conversion,
+                                    split=split).paths  # fmt: skip
     where, bound, order = _conditions(params, list(features), features)
     page.offset = _offset(request)
     result = query.rows_page(shards=shards, offset=page.offset, length=PAGE_ROWS, where=where,
