@@ -172,6 +172,9 @@ class LfsObject(models.Model):
     repo = models.ForeignKey(Repo, on_delete=models.CASCADE, related_name="lfs_objects")
     oid = models.CharField(max_length=64)
     size = models.BigIntegerField()
+    # Files the hub derives and commits itself (the viewer's Parquet shards on
+    # refs/convert/parquet) are not the namespace's uploads: its storage quota skips them.
+    quota_exempt = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,32 +1,14 @@
 import pytest
 
-from registry.models import User
-from registry.services.accounts import membership_set, org_create, user_create
-from registry.services.tokens import token_create
-
-
-def make_user(name: str = "alice", **overrides) -> User:
-    fields = {"password": "correct horse battery", "fullname": name.title()} | overrides
-    return user_create(name=name, **fields)
-
-
-def make_token(user: User, *, role: str = "write", name: str = "laptop") -> str:
-    return token_create(user=user, name=name, role=role)[1]
-
-
-@pytest.fixture
-def alice(db) -> User:
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(db) -> User:
-    return make_user("bob")
-
-
-@pytest.fixture
-def charlie(db) -> User:
-    return make_user("charlie")
+from registry.services.accounts import membership_set, org_create
+from tests.personas import (  # noqa: F401  (fixtures offered to every test)
+    alice_row,
+    bob_row,
+    charlie_row,
+    make_token,
+    make_user,
+    tmp_storage,
+)
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from django.http import HttpRequest, JsonResponse
 from registry import errors
 from registry.request import base_url, caller
 from viewer import query, selectors
+from viewer.croissant import croissant_of
 from viewer.filters import orderby_parse, where_parse
 from viewer.models import DatasetConversion
+from viewer.query import SplitShards
 
 PAGE_ROWS = 100
 FIRST_ROWS_CELL_CHARS = 10_000
@@ -52,11 +54,11 @@ def _features(conversion: DatasetConversion, config: str) -> list[dict]:
     ]
 
 
-def _split_request(request: HttpRequest) -> tuple[DatasetConversion, dict, list]:
+def _split_request(request: HttpRequest) -> tuple[DatasetConversion, dict, SplitShards]:
     conversion = selectors.conversion_done(_dataset(request))
     split = selectors.split_of(conversion, request.GET.get("config"), request.GET.get("split"))
     user, token = caller(request)
-    shards = selectors.shard_paths(user=user, token=token, conversion=conversion, split=split)
+    shards = selectors.split_shards(user=user, token=token, conversion=conversion, split=split)
     return conversion, split, shards
 
 
@@ -199,7 +201,7 @@ def _truncated(row: dict) -> tuple[dict, list[str]]:
 @_get_only
 def first_rows(request: HttpRequest) -> JsonResponse:
     conversion, split, shards = _split_request(request)
-    page = query.rows_page(shards=shards, offset=0, length=PAGE_ROWS, total=split["num_rows"])
+    page = query.rows_at(shards=shards, offset=0, length=PAGE_ROWS, total=split["num_rows"])
     rows = []
     for index, row in enumerate(page.rows):
         kept, cut = _truncated(row)
@@ -220,7 +222,7 @@ def _page(request: HttpRequest) -> tuple[int, int]:
 def rows(request: HttpRequest) -> JsonResponse:
     conversion, split, shards = _split_request(request)
     offset, length = _page(request)
-    page = query.rows_page(shards=shards, offset=offset, length=length, total=split["num_rows"])
+    page = query.rows_at(shards=shards, offset=offset, length=length, total=split["num_rows"])
     return _rows_answer(conversion, split, page, offset)
 
 
@@ -238,7 +240,7 @@ def search(request: HttpRequest) -> JsonResponse:
     where, params = query.search_where(
         _string_columns(conversion, split["config"]), request.GET.get("query", "")
     )
-    page = query.rows_page(shards=shards, offset=offset, length=length, where=where,
+    page = query.rows_page(shards=shards.paths, offset=offset, length=length, where=where,
                            params=params)  # fmt: skip
     return _rows_answer(conversion, split, page, offset)
 
@@ -254,7 +256,7 @@ def filter_(request: HttpRequest) -> JsonResponse:
     orderby = ""
     if request.GET.get("orderby", "").strip():
         orderby = orderby_parse(request.GET["orderby"], columns)
-    page = query.rows_page(shards=shards, offset=offset, length=length, where=where,
+    page = query.rows_page(shards=shards.paths, offset=offset, length=length, where=where,
                            params=params, orderby=orderby)  # fmt: skip
     return _rows_answer(conversion, split, page, offset)
 
@@ -263,7 +265,26 @@ def filter_(request: HttpRequest) -> JsonResponse:
 def statistics(request: HttpRequest) -> JsonResponse:
     conversion, split, shards = _split_request(request)
     stats = query.column_statistics(
-        shards=shards, features=conversion.features.get(split["config"], {})
+        shards=shards.paths, features=conversion.features.get(split["config"], {})
     )
     return JsonResponse({"num_examples": split["num_rows"], "statistics": stats,
                          "partial": False})  # fmt: skip
+
+
+def _license(repo) -> str:
+    license_ = repo.card_data.get("license") if isinstance(repo.card_data, dict) else None
+    return license_ if isinstance(license_, str) else ""
+
+
+@_get_only
+def croissant(request: HttpRequest) -> JsonResponse:
+    """The dataset in Croissant JSON-LD (schema.org + MLCommons), as the Hub's viewer gives it;
+    the same privacy as every route: a dataset the caller cannot see is a missing one."""
+    repo = _dataset(request)
+    conversion = selectors.conversion_done(repo)
+    page = f"{base_url(request)}/datasets/{repo.repo_id}"
+    document = croissant_of(
+        dataset=repo.repo_id, url=page, tree_url=f"{page}/tree/refs%2Fconvert%2Fparquet",
+        license_=_license(repo), splits=conversion.splits, features=conversion.features,
+    )  # fmt: skip
+    return JsonResponse(document, content_type="application/ld+json")

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
-from datasets import ClassLabel, Features, Image
+from datasets import Features
 
 # A row (or JSON object) larger than a block cannot be parsed: it bounds a cell's size too.
 BLOCK_BYTES = 16 * 1024 * 1024
@@ -108,28 +108,6 @@ def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
     yield from pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS)
 
 
-IMAGE_BATCH_ROWS = 64
-# An image larger than this is refused rather than held in memory with its batch.
-IMAGE_MAX_BYTES = 32 * 1024 * 1024
-
-
-def image_batches(
-    sources: list[tuple[str, Path]], labels: tuple[str, ...], schema: pa.Schema
-) -> Iterator[pa.RecordBatch]:
-    """Rows of `datasets`' Image feature ({bytes, path}) and, with labels, the class index."""
-    for start in range(0, len(sources), IMAGE_BATCH_ROWS):
-        chunk = sources[start : start + IMAGE_BATCH_ROWS]
-        images = []
-        for name, path in chunk:
-            if path.stat().st_size > IMAGE_MAX_BYTES:
-                raise ConversionError(f"{name}: an image over {IMAGE_MAX_BYTES} bytes")
-            images.append({"bytes": path.read_bytes(), "path": name.rsplit("/", 1)[-1]})
-        columns = {"image": images}
-        if labels:
-            columns["label"] = [labels.index(name.split("/")[-2]) for name, _ in chunk]
-        yield pa.RecordBatch.from_pydict(columns, schema=schema)
-
-
 def source_batches(fmt: str, path: Path) -> Iterator[pa.RecordBatch]:
     """The file's rows as record batches, a few MiB at a time."""
     if fmt in ("csv", "tsv"):
@@ -152,7 +130,7 @@ def source_features(fmt: str, path: Path) -> Features | None:
     return Features.from_arrow_schema(schema)
 
 
-class _ShardWriter:
+class ShardWriter:
     """Parquet shards of at most about `shard_bytes` each, named 0000.parquet, 0001..."""
 
     def __init__(self, out_dir: Path, schema: pa.Schema, shard_bytes: int):
@@ -206,15 +184,11 @@ def split_convert(
     features: Features | None,
     out_dir: Path,
     shard_bytes: int,
-    labels: tuple[str, ...] = (),
 ) -> SplitResult:
     """Converts the split's `sources` ((name, local path), in order) into shards in
-    `out_dir` (an image folder's with its class `labels`); ConversionError names the file
-    and the problem."""
-    if fmt == "imagefolder":
-        return _images_convert(sources, labels, out_dir, shard_bytes)
+    `out_dir`; ConversionError names the file and the problem."""
     result = SplitResult()
-    writer: _ShardWriter | None = None
+    writer: ShardWriter | None = None
     schema = features.arrow_schema if features is not None else None
     try:
         for name, path in sources:
@@ -226,7 +200,7 @@ def split_convert(
                     features = Features.from_arrow_schema(batch.schema)
                     schema = features.arrow_schema
                 if writer is None:
-                    writer = _ShardWriter(out_dir, schema, shard_bytes)
+                    writer = ShardWriter(out_dir, schema, shard_bytes)
                 writer.write(_cast(batch, schema, name))
                 result.num_rows += batch.num_rows
                 result.num_bytes_memory += batch.nbytes
@@ -240,27 +214,7 @@ def split_convert(
     if writer is None:
         if schema is None:
             raise ConversionError("The split has no rows and no columns")
-        writer = _ShardWriter(out_dir, schema, shard_bytes)
+        writer = ShardWriter(out_dir, schema, shard_bytes)
     result.shards = writer.finish()
     result.features = features.to_dict() if features is not None else {}
-    return result
-
-
-def _images_convert(
-    sources: list[tuple[str, Path]], labels: tuple[str, ...], out_dir: Path, shard_bytes: int
-) -> SplitResult:
-    features = Features({"image": Image()})
-    if labels:
-        features["label"] = ClassLabel(names=list(labels))
-    result = SplitResult(features=features.to_dict())
-    writer = _ShardWriter(out_dir, features.arrow_schema, shard_bytes)
-    try:
-        for batch in image_batches(sources, labels, features.arrow_schema):
-            writer.write(batch)
-            result.num_rows += batch.num_rows
-            result.num_bytes_memory += batch.nbytes
-    finally:
-        writer.close()
-    result.num_bytes_original = sum(path.stat().st_size for _, path in sources)
-    result.shards = writer.finish()
     return result

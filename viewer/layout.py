@@ -23,7 +23,17 @@ FORMATS = {
     ".gif": "imagefolder",
     ".webp": "imagefolder",
     ".bmp": "imagefolder",
+    # `datasets`' audiofolder: one row per sound file, kept as the Audio feature's bytes.
+    ".wav": "audiofolder",
+    ".flac": "audiofolder",
+    ".mp3": "audiofolder",
+    ".ogg": "audiofolder",
+    ".opus": "audiofolder",
+    ".aiff": "audiofolder",
 }
+FOLDER_FORMATS = {"imagefolder", "audiofolder"}
+# A folder's metadata (`datasets`' FolderBasedBuilder): a file_name column and more columns.
+METADATA_NAMES = {"metadata.csv", "metadata.jsonl"}
 # `datasets`' split keywords (datasets.data_files), matched as whole words of a path.
 _SPLIT_WORDS = {
     "train": {"train", "training"},
@@ -40,7 +50,8 @@ class SplitFiles:
     split: str
     format: str
     paths: tuple[str, ...]
-    labels: tuple[str, ...] = ()  # an image folder's class names, from its folders
+    labels: tuple[str, ...] = ()  # a media folder's class names, from its folders
+    metadata: tuple[str, ...] = ()  # a media folder's metadata files
 
 
 def image_label(path: str) -> str:
@@ -50,17 +61,36 @@ def image_label(path: str) -> str:
 
 
 def _with_labels(splits: list[SplitFiles]) -> list[SplitFiles]:
-    """Image folders get labels when their images sit in two or more class folders (not
-    counting folders named after a split), shared by every split of the config."""
-    images = [p for s in splits if s.format == "imagefolder" for p in s.paths]
-    names = sorted({image_label(p) for p in images} - {""})
+    """Media folders without metadata get labels when their files sit in two or more class
+    folders (not counting folders named after a split), shared by every split of the
+    config."""
+    if any(s.metadata for s in splits):
+        return splits
+    media = [p for s in splits if s.format in FOLDER_FORMATS for p in s.paths]
+    names = sorted({image_label(p) for p in media} - {""})
     if len(names) < 2 or any(n.lower() in _SPLIT_NAMES for n in names):
         return splits
     return [
         SplitFiles(s.config, s.split, s.format, s.paths, tuple(names))
-        if s.format == "imagefolder" else s
+        if s.format in FOLDER_FORMATS else s
         for s in splits
     ]  # fmt: skip
+
+
+def _is_metadata(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] in METADATA_NAMES
+
+
+def _under(path: str, metadata: str) -> bool:
+    folder = metadata.rsplit("/", 1)[0] if "/" in metadata else ""
+    return not folder or path.startswith(f"{folder}/")
+
+
+def _with_metadata(split: SplitFiles, metadata: list[str]) -> SplitFiles:
+    """A media split with the metadata files of the folders its files are in (a metadata
+    file describes the files of its folder and the folders below)."""
+    mine = tuple(sorted(m for m in metadata if any(_under(p, m) for p in split.paths)))
+    return SplitFiles(split.config, split.split, split.format, split.paths, metadata=mine)
 
 
 class LayoutError(ValueError):
@@ -87,30 +117,44 @@ def _data_files(paths: list[str]) -> list[str]:
 
 
 def _one_format(config: str, split: str, paths: list[str]) -> SplitFiles:
-    formats = {_format_of(p) for p in paths}
+    metadata = [p for p in paths if _is_metadata(p)]
+    media = [p for p in paths if not _is_metadata(p)]
+    formats = {_format_of(p) for p in media}
+    if metadata and formats & FOLDER_FORMATS:
+        paths = media
+    else:
+        formats = {_format_of(p) for p in paths}
     if len(formats) != 1:
         raise LayoutError(f"{config}/{split} mixes file formats: {sorted(formats)}")
-    return SplitFiles(config, split, formats.pop(), tuple(sorted(paths)))
+    found = SplitFiles(config, split, formats.pop(), tuple(sorted(paths)))
+    return _with_metadata(found, metadata) if found.format in FOLDER_FORMATS else found
 
 
 def _by_convention(paths: list[str]) -> list[SplitFiles]:
     files = _data_files(paths)
     if not files:
         raise LayoutError(
-            "No data files found (CSV, TSV, JSON, JSON Lines, Parquet, Arrow, text, images)"
+            "No data files found (CSV, TSV, JSON, JSON Lines, Parquet, Arrow, text, images, audio)"
         )
+    # A media folder's metadata.csv is part of it, not a CSV split.
+    media = [p for p in files if _format_of(p) in FOLDER_FORMATS]
+    metadata = [p for p in files if _is_metadata(p)] if media else []
+    counted = [p for p in files if p not in metadata]
     # The most common format wins, as in `datasets` (a README.txt does not make a text split).
-    chosen = Counter(_format_of(p) for p in files).most_common(1)[0][0]
-    files = [p for p in files if _format_of(p) == chosen]
+    chosen = Counter(_format_of(p) for p in counted).most_common(1)[0][0]
+    files = [p for p in counted if _format_of(p) == chosen]
+    metadata = metadata if chosen in FOLDER_FORMATS else []
     named = {p: _split_of(p) for p in files}
     if not any(named.values()):
-        return [SplitFiles("default", "train", chosen, tuple(sorted(files)))]
+        return [_one_format("default", "train", files + metadata)]
     splits: dict[str, list[str]] = {}
     for path, split in named.items():
         if split:
             splits.setdefault(split, []).append(path)
     order = list(_SPLIT_WORDS)
-    return [_one_format("default", s, splits[s]) for s in sorted(splits, key=order.index)]
+    return [
+        _one_format("default", s, splits[s] + metadata) for s in sorted(splits, key=order.index)
+    ]
 
 
 def _patterns(value: object) -> list[str]:

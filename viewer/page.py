@@ -46,6 +46,9 @@ def _cell(value: object, feature: dict) -> dict:
     elif feature.get("_type") == "Image" and isinstance(value, dict):
         return {"image": _image_src(value.get("bytes")), "text": value.get("path") or "image",
                 "full": "", "null": False}  # fmt: skip
+    elif feature.get("_type") == "Audio" and isinstance(value, dict):
+        return {"audio": _audio_src(value.get("bytes")), "text": value.get("path") or "audio",
+                "full": "", "null": False}  # fmt: skip
     elif feature.get("_type") in ("Image", "Audio"):
         text = f"[{feature['_type'].lower()}]"
     else:
@@ -69,6 +72,23 @@ def _image_src(encoded: str | None) -> str:
     mime = next((m for magic, m in _IMAGE_MAGIC.items() if head.startswith(magic)), None)
     if mime is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         mime = "image/webp"
+    return f"data:{mime};base64,{encoded}" if mime else ""
+
+
+# Sound types a browser plays, by their first bytes (a WAV is RIFF....WAVE).
+_AUDIO_MAGIC = {b"fLaC": "audio/flac", b"OggS": "audio/ogg", b"ID3": "audio/mpeg",
+                b"\xff\xfb": "audio/mpeg"}  # fmt: skip
+
+
+def _audio_src(encoded: str | None) -> str:
+    """A data: URL of the sound for its player (the page's CSP allows data: media), or ""
+    past THUMBNAIL_MAX_BYTES or for a type a browser would not play."""
+    if not encoded or len(encoded) > THUMBNAIL_MAX_BYTES * 4 // 3:
+        return ""
+    head = base64.b64decode(encoded[:24])
+    mime = next((m for magic, m in _AUDIO_MAGIC.items() if head.startswith(magic)), None)
+    if mime is None and head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        mime = "audio/wav"
     return f"data:{mime};base64,{encoded}" if mime else ""
 
 
@@ -115,8 +135,8 @@ def _fill_rows(request: HttpRequest, page: ViewerPage, split: dict) -> None:
     params = {k: request.GET.get(k, "") for k in ("q", "where", "orderby")}
     state = {"config": page.config, "split": page.split, **params}
     user, token = caller(request)
-    shards = selectors.shard_paths(user=user, token=token, conversion=page.conversion,
-                                   split=split)  # fmt: skip
+    shards = selectors.split_shards(user=user, token=token, conversion=page.conversion,
+                                    split=split).paths  # fmt: skip
     where, bound, order = _conditions(params, list(features), features)
     page.offset = _offset(request)
     result = query.rows_page(shards=shards, offset=page.offset, length=PAGE_ROWS, where=where,

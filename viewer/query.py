@@ -4,15 +4,18 @@ page of rows), a cursor of it per call (cursors are safe across threads); the sh
 read where the object store keeps them, never copied."""
 
 import base64
+import bisect
 import datetime
 import decimal
 import math
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from viewer.filters import quote
 
@@ -29,6 +32,28 @@ TOP_VALUES = 10
 class Page:
     rows: list[dict]
     total: int
+
+
+@dataclass(frozen=True)
+class SplitShards:
+    paths: tuple[Path, ...]
+    starts: tuple[int, ...]  # the split's row number of each shard's first row
+
+    def covering(self, offset: int, length: int) -> tuple[list[Path], int]:
+        """The shards that hold rows `[offset, offset + length)`, and where `offset` is in
+        the first of them: a page reads one or two files, not the whole split."""
+        first = max(0, bisect.bisect_right(self.starts, offset) - 1)
+        last = max(first, bisect.bisect_right(self.starts, offset + max(length, 1) - 1) - 1)
+        return list(self.paths[first : last + 1]), offset - self.starts[first]
+
+
+def split_shards_of(paths: list[Path]) -> SplitShards:
+    """The shards with their first rows, from their Parquet footers."""
+    starts, row = [], 0
+    for path in paths:
+        starts.append(row)
+        row += pq.read_metadata(path).num_rows
+    return SplitShards(tuple(paths), tuple(starts))
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -67,26 +92,22 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]
 
 def rows_page(
     *,
-    shards: list[Path],
+    shards: Sequence[Path],
     offset: int,
     length: int,
     where: str = "",
     params: list | None = None,
     orderby: str = "",
-    total: int | None = None,
 ) -> Page:
-    """Rows `[offset, offset + length)` of the split (those matching `where`, in `orderby`
-    order, else in file order), and how many rows match (`total` when the caller knows)."""
+    """Rows `[offset, offset + length)` of the split that match `where`, in `orderby` order
+    (else in file order), and how many rows match."""
     params = list(params or [])
     source = f"read_parquet(${len(params) + 1})"
     clause = f" WHERE {where}" if where else ""
     order = f" ORDER BY {orderby}" if orderby else ""
     with _connect() as con:
-        if total is None:
-            counted = con.execute(
-                f"SELECT count(*) FROM {source}{clause}", [*params, _paths(shards)]
-            )
-            total = counted.fetchone()[0]
+        counted = con.execute(f"SELECT count(*) FROM {source}{clause}", [*params, _paths(shards)])
+        total = counted.fetchone()[0]
         limit = f" LIMIT ${len(params) + 2} OFFSET ${len(params) + 3}"
         rows = _fetch(
             con,
@@ -96,7 +117,22 @@ def rows_page(
     return Page(rows, total)
 
 
-def _paths(shards: list[Path]) -> list[str]:
+def rows_at(*, shards: SplitShards, offset: int, length: int, total: int) -> Page:
+    """Rows `[offset, offset + length)` of the split in file order, read from the shards
+    that hold them only."""
+    if offset >= total or length == 0:
+        return Page([], total)
+    covering, local = shards.covering(offset, length)
+    with _connect() as con:
+        rows = _fetch(
+            con,
+            "SELECT * FROM read_parquet($1) LIMIT $2 OFFSET $3",
+            [_paths(covering), length, local],
+        )
+    return Page(rows, total)
+
+
+def _paths(shards: Sequence[Path]) -> list[str]:
     return [str(p) for p in shards]
 
 
@@ -189,7 +225,7 @@ def _string_stats(con, column: str, source: str, paths: list[str]) -> tuple[str,
     return "string_text", _numeric_stats(con, column, view, paths, integer=True)
 
 
-def column_statistics(*, shards: list[Path], features: dict) -> list[dict]:
+def column_statistics(*, shards: Sequence[Path], features: dict) -> list[dict]:
     """The Hub's /statistics entries for the columns it describes (numbers, class labels,
     booleans, strings); other columns are left out, as on the Hub."""
     source = "read_parquet($1)"

@@ -1,13 +1,16 @@
 """The dataset viewer's reads: a visible dataset's conversion, its splits, and the local paths
-of a split's shards (read through registry.repofiles, so visibility, gating and object
-ownership are checked as for any download)."""
+of a split's shards (for a caller the permission module lets download the dataset's files,
+resolved through registry.repofiles' ownership rule, as for any download)."""
 
-from pathlib import Path
+import threading
 
 from registry import errors
+from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
-from registry.repofiles import repo_file_open
+from registry.permissions import Action, Actor, require
+from registry.repofiles import repo_file_at
 from registry.selectors import repo_get_visible
+from viewer import query
 from viewer.models import DatasetConversion
 
 CONVERT_REVISION = "refs/convert/parquet"
@@ -66,16 +69,40 @@ def configs_of(conversion: DatasetConversion) -> list[str]:
     return list(dict.fromkeys(entry["config"] for entry in conversion.splits))
 
 
-def shard_paths(
+# (repo storage id, convert commit, config, split) -> its shards. A conversion's commit never
+# changes (a new conversion is a new commit), so entries never go stale; they only go when a
+# file vanished (storage cleaned) or the cache is full.
+_shards: dict[tuple[str, str, str, str], query.SplitShards] = {}
+_shards_lock = threading.Lock()
+SHARDS_CACHED = 1024
+
+
+def split_shards(
     *, user: User, token: AccessToken | None, conversion: DatasetConversion, split: dict
-) -> list[Path]:
-    """The split's shards as local files, opened for the caller (a gated dataset's rows
-    need access to its files)."""
+) -> query.SplitShards:
+    """The split's shards as local files with the row each starts at, for a caller who may
+    read the dataset's files (the permission module's DOWNLOAD rule, asked on every call:
+    a gated dataset's rows need access to its files). Which objects the shards are (the
+    ownership rule of registry.repofiles) is resolved once per conversion commit."""
+    repo = conversion.repo
+    require(Actor(user, token), Action.DOWNLOAD, repo=repo)
+    key = (repo.storage_id, conversion.convert_sha, split["config"], split["split"])
+    cached = _shards.get(key)
+    if cached is not None and all(path.exists() for path in cached.paths):
+        return cached
+    resolved = _shards_resolve(conversion=conversion, split=split)
+    with _shards_lock:
+        if len(_shards) >= SHARDS_CACHED:
+            _shards.clear()
+        _shards[key] = resolved
+    return resolved
+
+
+def _shards_resolve(*, conversion: DatasetConversion, split: dict) -> query.SplitShards:
+    git = GitRepo(conversion.repo.storage_id)
     paths = []
     for file in split["files"]:
         path = f"{split['config']}/{split['split']}/{file['filename']}"
-        opened = repo_file_open(
-            user=user, token=token, repo=conversion.repo, rev=conversion.convert_sha, path=path
-        )
+        opened = repo_file_at(repo=conversion.repo, git=git, sha=conversion.convert_sha, path=path)
         paths.append(opened.local_path())
-    return paths
+    return query.split_shards_of(paths)

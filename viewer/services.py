@@ -22,7 +22,8 @@ from registry.selectors import card_at
 from registry.services.commits import LfsRef, commit_create, lfs_link, lfs_pointer_changes
 from registry.services.repos import author_of
 from viewer.convert import ConversionError, split_convert
-from viewer.layout import LayoutError, SplitFiles, layout_plan
+from viewer.folders import folder_convert
+from viewer.layout import FOLDER_FORMATS, LayoutError, SplitFiles, layout_plan
 from viewer.models import DatasetConversion
 from workers.viewer import conversion_enqueue
 
@@ -146,18 +147,24 @@ def _split_convert(*, part: SplitFiles, files: dict, card: dict, work: Path):
             f"{part.config}/{part.split} has {len(part.paths)} files, over the viewer's "
             f"{settings.HUB_VIEWER_MAX_FILES}"
         )
-    missing = [p for p in part.paths if p not in files]
+    missing = [p for p in (*part.paths, *part.metadata) if p not in files]
     if missing:
         raise ConversionError(f"The hub does not hold the bytes of {missing[0]}")
     out = work / "shards" / part.config / part.split
     out.mkdir(parents=True, exist_ok=True)
+    sources = [(p, _local(files[p], work)) for p in part.paths]
+    if part.format in FOLDER_FORMATS:
+        return folder_convert(
+            fmt=part.format, sources=sources, labels=part.labels,
+            metadata=[(p, _local(files[p], work)) for p in part.metadata],
+            out_dir=out, shard_bytes=settings.HUB_VIEWER_SHARD_BYTES,
+        )  # fmt: skip
     return split_convert(
         fmt=part.format,
-        sources=[(p, _local(files[p], work)) for p in part.paths],
+        sources=sources,
         features=_card_features(card, part.config),
         out_dir=out,
         shard_bytes=settings.HUB_VIEWER_SHARD_BYTES,
-        labels=part.labels,
     )
 
 
@@ -174,7 +181,8 @@ def _shard_store(*, repo: Repo, path: str, shard: Path) -> LfsRef:
         digest.update(chunk)
     oid, size = digest.hexdigest(), shard.stat().st_size
     blob_store().put(oid, _file_chunks(shard), size=size)
-    lfs_link(repo=repo, oid=oid, size=size)
+    # Derived by the hub, not uploaded by the namespace: outside its storage quota.
+    lfs_link(repo=repo, oid=oid, size=size, quota_exempt=True)
     return LfsRef(path=path, oid=oid, size=size)
 
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path(f"{PREFIX}search", api.search),
     path(f"{PREFIX}filter", api.filter_),
     path(f"{PREFIX}statistics", api.statistics),
+    path(f"{PREFIX}croissant", api.croissant),
 ]

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubsite.settings")
 
 app = Celery("minihub")
 
-QUEUES = ("default", "inference", "eval", "spaces", "jobs")
+QUEUES = ("default", "inference", "eval", "spaces", "jobs", "viewer")
 
 
 def _broker_options() -> dict:

@@ -75,9 +75,14 @@ def _linked_size(*, user: User, repo: Repo, oid: str) -> int | None:
     return other.size
 
 
-def lfs_link(*, repo: Repo, oid: str, size: int) -> None:
-    """Records that `repo` may reference object `oid` (idempotent)."""
-    LfsObject.objects.get_or_create(repo=repo, oid=oid, defaults={"size": size})
+def lfs_link(*, repo: Repo, oid: str, size: int, quota_exempt: bool = False) -> None:
+    """Records that `repo` may reference object `oid` (idempotent). An object the hub
+    derived itself is `quota_exempt` until someone links the same bytes as their own."""
+    link, created = LfsObject.objects.get_or_create(
+        repo=repo, oid=oid, defaults={"size": size, "quota_exempt": quota_exempt}
+    )
+    if not created and link.quota_exempt and not quota_exempt:
+        LfsObject.objects.filter(pk=link.pk).update(quota_exempt=False)
 
 
 def changes_check(*, user: User, repo: Repo, git: GitRepo, changes: list[Change]) -> None:

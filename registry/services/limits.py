@@ -64,9 +64,12 @@ def object_size_check(*, oid: str, size: int) -> None:
 
 
 def namespace_storage_used(*, namespace: Namespace) -> int:
-    """LFS bytes the repos of a user or organization reference, each object counted once."""
+    """LFS bytes the repos of a user or organization reference, each object counted once;
+    files the hub derived (quota_exempt) are not counted."""
     per_object = (
-        LfsObject.objects.filter(repo__namespace=namespace).values("oid").annotate(size=Max("size"))
+        LfsObject.objects.filter(repo__namespace=namespace, quota_exempt=False)
+        .values("oid")
+        .annotate(size=Max("size"))
     )
     return per_object.aggregate(total=Sum("size"))["total"] or 0
 
@@ -82,9 +85,9 @@ def storage_quota_check(*, namespace: Namespace, objects: list[tuple[str, int]])
         return
     wanted = dict(objects)
     held = set(
-        LfsObject.objects.filter(repo__namespace=namespace, oid__in=list(wanted)).values_list(
-            "oid", flat=True
-        )
+        LfsObject.objects.filter(
+            repo__namespace=namespace, oid__in=list(wanted), quota_exempt=False
+        ).values_list("oid", flat=True)
     )
     adding = sum(size for oid, size in wanted.items() if oid not in held)
     if not adding:

@@ -17,6 +17,8 @@ from registry.blobs import blob_store
 # load from it.
 CSP = (
     "default-src 'self'; connect-src {store}; img-src {store} data: blob:; "
+    # The dataset viewer plays a short sound from a data: URL in its audio cells.
+    "media-src 'self' data:; "
     "script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

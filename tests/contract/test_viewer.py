@@ -3,8 +3,10 @@ hub's worker, then `datasets` loads refs/convert/parquet, HfFileSystem and panda
 `@~parquet` paths, list_repo_refs lists the conversion, and the viewer API answers on the
 `datasets-server.` host."""
 
+import io
 import json
 import uuid
+import wave
 
 import httpx2 as httpx
 import pytest
@@ -51,12 +53,36 @@ done()
 )
 
 
-@pytest.fixture(scope="module")
-def converted(hub, alice, tmp_path_factory):
-    repo = f"alice/viewer-{uuid.uuid4().hex[:8]}"
+AUDIO_SCRIPT = (
+    STEPS
+    + """
+import os
+from datasets import Audio, load_dataset
+
+with step("load") as out:
+    loaded = load_dataset(os.environ["TEST_REPO"], revision="refs/convert/parquet")
+    out["feature"] = type(loaded["train"].features["audio"]).__name__
+    rows = loaded["train"].cast_column("audio", Audio(decode=False)).to_list()
+    out["rows"] = [[r["audio"]["path"], len(r["audio"]["bytes"]), r["text"]] for r in rows]
+done()
+"""
+)
+
+
+def _wav(milliseconds: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(b"\x00\x01" * (8 * milliseconds))
+    return buffer.getvalue()
+
+
+def _converted(hub, alice, name: str, files: dict) -> str:
+    repo = f"alice/{name}-{uuid.uuid4().hex[:8]}"
     with xet_disabled():
         make_repo(hub, alice, repo.split("/")[1], repo_type="dataset")
-        files = {"README.md": CARD, "data/train.csv": TRAIN, "data/test.csv": TEST}
         commit_files(alice.api(hub), repo, files, repo_type="dataset")
 
     def valid() -> bool:
@@ -64,6 +90,34 @@ def converted(hub, alice, tmp_path_factory):
         return answer.json().get("viewer", False)
 
     wait_until(valid, timeout=120, message="the dataset's conversion")
+    return repo
+
+
+def test_datasets_loads_an_audio_folders_conversion_with_its_metadata(hub, alice, tmp_path_factory):
+    files = {
+        "train/a.wav": _wav(5),
+        "train/b.wav": _wav(8),
+        "train/metadata.csv": "file_name,text\na.wav,hello\nb.wav,world\n",
+    }
+    repo = _converted(hub, alice, "speech", files)
+
+    results = run_client_script(
+        hub, alice.token, tmp_path_factory.mktemp("audio-home"), AUDIO_SCRIPT,
+        HF_HUB_DISABLE_XET="1", TEST_REPO=repo,
+    )  # fmt: skip
+
+    loaded = step_ok(results, "load")
+    assert loaded["feature"] == "Audio"
+    assert loaded["rows"] == [
+        ["a.wav", len(files["train/a.wav"]), "hello"],
+        ["b.wav", len(files["train/b.wav"]), "world"],
+    ]
+
+
+@pytest.fixture(scope="module")
+def converted(hub, alice, tmp_path_factory):
+    files = {"README.md": CARD, "data/train.csv": TRAIN, "data/test.csv": TEST}
+    repo = _converted(hub, alice, "viewer", files)
     results = run_client_script(
         hub, alice.token, tmp_path_factory.mktemp("viewer-home"), SCRIPT,
         HF_HUB_DISABLE_XET="1", TEST_REPO=repo,

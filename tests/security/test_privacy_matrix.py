@@ -645,6 +645,7 @@ QUERY_NAMED = [
         "search",
         "filter",
         "statistics",
+        "croissant",
     )  # fmt: skip
 ]
 

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from registry.models import User
 from registry.sealing import seal
 from spaces.models import SpaceRuntime, SpaceSecret
 from spaces.selectors import space_log_path
@@ -21,24 +20,13 @@ from spaces.services import (
     space_wake,
     spaces_sleep_sweep,
 )
-from tests.conftest import make_user
+from tests.personas import alice_row  # noqa: F401  (the fixture `alice`)
 from tests.spaces.factories import make_running, make_space, sent_tasks, stage_of
 
-pytestmark = pytest.mark.django_db
+# Users of the test database (tests/spaces/conftest.py's personas are a live hub's).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tmp_storage")]
 Stage = SpaceRuntime.Stage
 STOP, BUILD = "minihub.space_stop", "minihub.space_build"
-
-
-# Users of the test database (tests/spaces/conftest.py's personas are a live hub's).
-@pytest.fixture
-def alice(db) -> User:
-    return make_user("alice")
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.HUB_REPOS_DIR = tmp_path / "repos"
-    settings.HUB_DATA_DIR = tmp_path  # the Spaces' logs
 
 
 @pytest.fixture

@@ -7,31 +7,14 @@ import json
 import pytest
 from django.test import Client
 
-from registry.models import User
 from registry.sealing import seal
 from spaces.models import SpaceSecret
 from spaces.selectors import space_log_path
-from tests.conftest import make_token, make_user
+from tests.personas import alice_row, charlie_row, make_token  # noqa: F401  (fixtures `alice`, `charlie`)
 from tests.spaces.factories import make_space
 
-pytestmark = pytest.mark.django_db
-
-
 # Users of the test database (tests/spaces/conftest.py's personas are a live hub's).
-@pytest.fixture
-def alice(db) -> User:
-    return make_user("alice")
-
-
-@pytest.fixture
-def charlie(db) -> User:
-    return make_user("charlie")
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.HUB_REPOS_DIR = tmp_path / "repos"
-    settings.HUB_DATA_DIR = tmp_path  # the Spaces' logs
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tmp_storage")]
 
 
 def write_log(repo, kind: str, text: str) -> None:

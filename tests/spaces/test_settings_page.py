@@ -4,33 +4,16 @@
 import pytest
 from django.test import Client
 
-from registry.models import User
 from registry.sealing import unseal
 from spaces.models import SpaceRuntime, SpaceSecret, SpaceVariable
-from tests.conftest import make_token, make_user
+from tests.personas import alice_row, charlie_row, make_token  # noqa: F401  (fixtures `alice`, `charlie`)
 from tests.spaces.factories import make_space
 
-pytestmark = pytest.mark.django_db
+# Users of the test database (tests/spaces/conftest.py's personas are a live hub's).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tmp_storage")]
 Stage = SpaceRuntime.Stage
 ACTION = "/spaces/alice/demo/settings/space"
 SETTINGS = "/spaces/alice/demo/settings"
-
-
-# Users of the test database (tests/spaces/conftest.py's personas are a live hub's).
-@pytest.fixture
-def alice(db) -> User:
-    return make_user("alice")
-
-
-@pytest.fixture
-def charlie(db) -> User:
-    return make_user("charlie")
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.HUB_REPOS_DIR = tmp_path / "repos"
-    settings.HUB_DATA_DIR = tmp_path
 
 
 @pytest.fixture

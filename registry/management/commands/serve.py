@@ -31,13 +31,31 @@ class Command(BaseCommand):
         created = admin_bootstrap()
         children = [
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
-            subprocess.Popen(self._worker_command(), start_new_session=True),
             subprocess.Popen(
-                self._threads_worker_command("spaces", settings.HUB_SPACES_WORKER_THREADS),
+                self._worker_command(
+                    "minihub", "default,inference,eval", settings.HUB_WORKER_CONCURRENCY, "prefork"
+                ),
+                start_new_session=True,
+            ),
+            # The dataset viewer's conversions take minutes on a large dataset: a worker of
+            # their own, one at a time, so the default queue's tasks never wait behind one.
+            subprocess.Popen(
+                self._worker_command("minihub-viewer", "viewer", 1, "prefork"),
+                start_new_session=True,
+            ),
+            # Spaces' apps and jobs' sandboxes are children of the worker thread that starts
+            # them and live as long as it does: a threads pool, one process owning every app
+            # or job, never a prefork child recycled under it.
+            subprocess.Popen(
+                self._worker_command(
+                    "minihub-spaces", "spaces", settings.HUB_SPACES_WORKER_THREADS, "threads"
+                ),
                 start_new_session=True,
             ),
             subprocess.Popen(
-                self._threads_worker_command("jobs", settings.HUB_JOBS_CONCURRENCY),
+                self._worker_command(
+                    "minihub-jobs", "jobs", settings.HUB_JOBS_CONCURRENCY, "threads"
+                ),
                 start_new_session=True,
                 env=self._jobs_env(host, port),
             ),
@@ -83,7 +101,8 @@ class Command(BaseCommand):
         ]
 
     @staticmethod
-    def _worker_command() -> list[str]:
+    def _worker_command(name: str, queues: str, concurrency: int, pool: str) -> list[str]:
+        """A Celery worker for `queues`: one per hub, so no peers to sync or gossip with."""
         return [
             sys.executable,
             "-m",
@@ -92,39 +111,13 @@ class Command(BaseCommand):
             "workers",
             "worker",
             "--queues",
-            "default,inference,eval",
-            "--concurrency",
-            str(settings.HUB_WORKER_CONCURRENCY),
-            "--hostname",
-            f"minihub-{os.getpid()}@%h",
-            "--loglevel",
-            "INFO",
-            # One worker per hub: no peers to sync with at start or to gossip with.
-            "--without-mingle",
-            "--without-gossip",
-        ]
-
-    @staticmethod
-    def _threads_worker_command(queue: str, threads: int) -> list[str]:
-        # Spaces' apps and jobs' sandboxes are children of the worker thread that starts them
-        # and live as long as it does, so each of those queues has a worker of its own with a
-        # threads pool: one process owning every app or job, never a prefork child recycled
-        # under it. `threads` apps or jobs run at once.
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "worker",
-            "--queues",
-            queue,
+            queues,
             "--pool",
-            "threads",
+            pool,
             "--concurrency",
-            str(threads),
+            str(concurrency),
             "--hostname",
-            f"minihub-{queue}-{os.getpid()}@%h",
+            f"{name}-{os.getpid()}@%h",
             "--loglevel",
             "INFO",
             "--without-mingle",

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.conftest import alice, charlie  # noqa: F401
+from tests.personas import alice_row, charlie_row  # noqa: F401  (fixtures `alice`, `charlie`)
 
 
 @pytest.fixture(autouse=True)
