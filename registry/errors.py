@@ -176,3 +176,9 @@ class TooManyRequests(HubError):
     status = 429
     code = "TooManyRequests"
     message = "Too many requests"
+
+
+class FileQuarantined(HubError):
+    # The hub's own workers never load a file its scanner judged unsafe or could not read.
+    status = 422
+    code = "FileQuarantined"

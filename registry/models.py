@@ -305,3 +305,32 @@ class AccessRequest(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("repo", "user", name="access_request_unique")]
         indexes = [models.Index(fields=["repo", "status", "created_at"])]
+
+
+class FileScan(models.Model):
+    """A scanner's verdict on some bytes read under a scan profile (registry/scanning): one
+    row per distinct content, shared by every repo, path and commit that holds it. A file
+    without a row is still queued."""
+
+    # "sha256:<oid>" for LFS objects, "git:<blob sha1>" for files stored in git.
+    content_id = models.CharField(max_length=72)
+    profile = models.CharField(max_length=12)
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=8)  # the Hub's: safe, caution, unsafe, error
+    level = models.CharField(max_length=10)  # innocuous, suspicious, dangerous
+    imports = models.JSONField(default=list, blank=True)  # [{module, name, safety}]
+    details = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    scanned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("content_id", "profile", name="file_scan_unique")]
+
+    @property
+    def refused(self) -> bool:
+        """Whether the hub's own workers may not load these bytes: dangerous imports, or a
+        pickle the scanner could not read to its end. A malformed safetensors or GGUF header
+        is reported, but its loader refuses it without running anything."""
+        return self.status == "unsafe" or (
+            self.status == "error" and self.kind in ("pickle", "zip", "npy")
+        )
