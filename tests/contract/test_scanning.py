@@ -11,6 +11,7 @@ import torch
 from safetensors.numpy import save
 
 from tests.contract.conftest import make_repo
+from tests.contract.gitcli import GitCli, remote
 
 pytestmark = pytest.mark.live
 
@@ -62,8 +63,8 @@ def test_torch_weights_are_safe_with_their_innocuous_imports(scanned):
     security = scanned["files"]["pytorch_model.bin"].security
 
     assert security.safe and security.pickle_import_scan["highestSafetyLevel"] == "innocuous"
-    imports = security.pickle_import_scan["imports"]
-    assert {"module": "torch._utils", "name": "_rebuild_tensor_v2", "safety": "innocuous"} in imports
+    rebuild = {"module": "torch._utils", "name": "_rebuild_tensor_v2", "safety": "innocuous"}
+    assert rebuild in security.pickle_import_scan["imports"]
 
 
 def test_files_without_imports_are_safe_with_no_import_scan(scanned):
@@ -94,3 +95,16 @@ def test_model_info_counts_safetensors_parameters_per_dtype(hub, anonymous, scan
     assert expanded.safetensors.parameters == {"F32": 12, "F16": 6}
     assert expanded.safetensors.total == 18
     assert default.safetensors == expanded.safetensors
+
+
+def test_a_git_push_is_scanned_too(hub, alice, tmp_path):
+    repo_id = make_repo(hub, alice, "pushed-pickle")
+    git = GitCli(tmp_path / "home")
+    git("clone", remote(hub, repo_id, token=alice.token), "clone", cwd=tmp_path)
+    # No .gitattributes: the pickle travels as a plain git blob.
+    git.commit_files(tmp_path / "clone", {"weights.pkl": EVIL}, "Add weights")
+    git("push", "origin", "main", cwd=tmp_path / "clone")
+
+    files = scanned_tree(alice.api(hub), repo_id)
+
+    assert files["weights.pkl"].security["status"] == "unsafe"
