@@ -41,6 +41,10 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # New repos of the org are private unless their creator asks for public ones.
     repos_private_by_default = models.BooleanField(default=False)
+    # Scans must pass before a branch of the org's repos moves: every commit and push is
+    # scanned before its ref moves, and one that would put an unsafe file on a branch is
+    # refused (registry/services/scans.py `scans_gate`).
+    scans_required = models.BooleanField(default=False)
 
     @property
     def name(self) -> str:

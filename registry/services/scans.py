@@ -3,18 +3,26 @@ scanned once, whichever repo, path or commit holds it, and every write path is f
 a worker's scan of the commit it made (`repo_event` -> `commit_scan`)."""
 
 import tempfile
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
 
 from django.db import IntegrityError, transaction
 
+from registry import errors
 from registry.gitstore import Entry, GitRepo
-from registry.models import FileScan, Repo
+from registry.models import FileScan, Organization, Repo
 from registry.scanning import scan, scan_profile
 from registry.services.objects import object_open, object_stored
 from workers.scanning import commit_scan_enqueue
 
 _ZERO_SHA = "0" * 40
 _SPOOL_BYTES = 8 << 20  # git blobs above this are spooled to disk for the scanner
+
+
+class BlobSource(Protocol):
+    """Where git blobs are read: a repo, or a push's objects before its refs move."""
+
+    def blob_chunks(self, oid: str, start: int, end: int) -> Iterator[bytes]: ...
 
 
 def scan_key(entry: Entry) -> tuple[str, str]:
@@ -33,7 +41,7 @@ def verdicts_of(*, entries: list[Entry]) -> dict[str, FileScan]:
     return {e.path: found[scan_key(e)] for e in entries if scan_key(e) in found}
 
 
-def verdicts_ensure(*, git: GitRepo, entries: list[Entry]) -> dict[str, FileScan]:
+def verdicts_ensure(*, git: BlobSource, entries: list[Entry]) -> dict[str, FileScan]:
     """`verdicts_of`, scanning now whatever was not scanned yet and whose bytes are stored."""
     verdicts = verdicts_of(entries=entries)
     for entry in entries:
@@ -62,7 +70,7 @@ def scans_repo_event_listener(*, repo: Repo, scope: str, payload: dict, **signal
             commit_scan_enqueue(repo_pk=repo.pk, sha=update["newSha"])
 
 
-def _entry_scan(*, git: GitRepo, entry: Entry) -> FileScan | None:
+def _entry_scan(*, git: BlobSource, entry: Entry) -> FileScan | None:
     handle = _entry_open(git=git, entry=entry)
     if handle is None:
         return None  # bytes the hub does not hold yet: still queued
@@ -87,7 +95,7 @@ def _entry_scan(*, git: GitRepo, entry: Entry) -> FileScan | None:
     return row
 
 
-def _entry_open(*, git: GitRepo, entry: Entry) -> BinaryIO | None:
+def _entry_open(*, git: BlobSource, entry: Entry) -> BinaryIO | None:
     if entry.lfs is not None:
         if not object_stored(oid=entry.lfs.oid, size=entry.lfs.size):
             return None
@@ -97,6 +105,32 @@ def _entry_open(*, git: GitRepo, entry: Entry) -> BinaryIO | None:
         spool.write(chunk)
     spool.seek(0)
     return spool
+
+
+def scans_required(repo: Repo) -> bool:
+    """Whether `repo`'s organization requires scans to pass before a branch moves."""
+    return Organization.objects.filter(namespace_id=repo.namespace_id, scans_required=True).exists()
+
+
+def scans_gate(*, repo: Repo, git: BlobSource, entries: list[Entry]) -> None:
+    """ScanRefused (422) if the scanner refuses any of the files `entries` a write adds to a
+    repo whose organization requires scans (`scans_required`): they are scanned now, before
+    the ref moves, instead of after it."""
+    verdicts = verdicts_ensure(git=git, entries=entries)
+    refused = sorted(path for path, verdict in verdicts.items() if verdict.refused)
+    queued = sorted({entry.path for entry in entries} - set(verdicts))
+    if refused or queued:
+        raise errors.ScanRefused(
+            f"{repo.namespace.name} requires scans to pass: "
+            + "; ".join(
+                part
+                for part in (
+                    refused and f"the scanner flags {', '.join(refused)} as unsafe",
+                    queued and f"{', '.join(queued)} could not be scanned",
+                )
+                if part
+            )
+        )
 
 
 def security_repo_status(*, git: GitRepo, sha: str) -> dict:

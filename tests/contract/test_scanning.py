@@ -108,3 +108,17 @@ def test_a_git_push_is_scanned_too(hub, alice, tmp_path):
     files = scanned_tree(alice.api(hub), repo_id)
 
     assert files["weights.pkl"].security["status"] == "unsafe"
+
+
+def test_an_org_requiring_scans_refuses_a_push_adding_a_dangerous_pickle(hub, alice, tmp_path):
+    hub.manage("createorg", "guarded-org", "--member", "alice:admin", "--scans-required")
+    repo_id = make_repo(hub, alice, "pushed", namespace="guarded-org")
+    git = GitCli(tmp_path / "home")
+    git("clone", remote(hub, repo_id, token=alice.token), "clone", cwd=tmp_path)
+    git.commit_files(tmp_path / "clone", {"weights.pkl": EVIL}, "Add weights")
+
+    pushed = git("push", "origin", "main", cwd=tmp_path / "clone", check=False)
+
+    assert pushed.returncode != 0
+    assert "flags weights.pkl as unsafe" in pushed.stderr
+    assert "weights.pkl" not in alice.api(hub).list_repo_files(repo_id)
