@@ -12,6 +12,7 @@ from registry.services.repos import repo_create
 
 pytestmark = pytest.mark.django_db
 
+ORG_PAGE = "/organizations/acme/members"
 EVIL = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00idq\x00\x85q\x01Rq\x02."  # never loaded
 
 
@@ -52,3 +53,15 @@ def test_without_the_policy_the_commit_lands_and_is_scanned_afterwards(alice, ac
 
     assert GitRepo(repo.storage_id).entry(sha, "weights.pkl") is not None
     assert not FileScan.objects.exists()  # the worker scans it after the commit
+
+
+def test_an_org_admin_turns_the_policy_on_from_the_members_page(client, alice, bob, acme):
+    client.force_login(bob)
+    assert client.post(ORG_PAGE, {"action": "scans", "scans_required": "on"}).status_code == 403
+    client.force_login(alice)
+
+    client.post(ORG_PAGE, {"action": "scans", "scans_required": "on"})
+
+    acme.refresh_from_db()
+    assert acme.scans_required is True
+    assert 'name="scans_required" checked' in client.get(ORG_PAGE).content.decode()
