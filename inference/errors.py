@@ -1,6 +1,6 @@
 """Inference errors. Workers send them back as answers: {"error": {"code", "message"}}."""
 
-from registry.errors import HubError
+from registry.errors import FileQuarantined, HubError
 
 
 class UnsupportedTask(HubError):
@@ -100,6 +100,7 @@ _ANSWERABLE = {
         InputTooLarge,
         WeightsMissing,
         PickledWeightsRefused,
+        FileQuarantined,
         WeightsCorrupt,
         ModelLoadFailed,
         ModelTooLarge,

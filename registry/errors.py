@@ -181,3 +181,15 @@ class TooManyRequests(HubError):
     status = 429
     code = "TooManyRequests"
     message = "Too many requests"
+
+
+class ScanRefused(HubError):
+    # An organization that requires scans to pass refuses a commit adding an unsafe file.
+    status = 422
+    code = "ScanRefused"
+
+
+class FileQuarantined(HubError):
+    # The hub's own workers never load a file its scanner judged unsafe or could not read.
+    status = 422
+    code = "FileQuarantined"

@@ -41,6 +41,10 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # New repos of the org are private unless their creator asks for public ones.
     repos_private_by_default = models.BooleanField(default=False)
+    # Scans must pass before a branch of the org's repos moves: every commit and push is
+    # scanned before its ref moves, and one that would put an unsafe file on a branch is
+    # refused (registry/services/scans.py `scans_gate`).
+    scans_required = models.BooleanField(default=False)
 
     @property
     def name(self) -> str:
@@ -318,3 +322,32 @@ class RepoPlacement(models.Model):
 
     storage_id = models.CharField(max_length=36, unique=True)
     root = models.CharField(max_length=64)
+
+
+class FileScan(models.Model):
+    """A scanner's verdict on some bytes read under a scan profile (registry/scanning): one
+    row per distinct content, shared by every repo, path and commit that holds it. A file
+    without a row is still queued."""
+
+    # "sha256:<oid>" for LFS objects, "git:<blob sha1>" for files stored in git.
+    content_id = models.CharField(max_length=72)
+    profile = models.CharField(max_length=12)
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=8)  # the Hub's: safe, caution, unsafe, error
+    level = models.CharField(max_length=10)  # innocuous, suspicious, dangerous
+    imports = models.JSONField(default=list, blank=True)  # [{module, name, safety}]
+    details = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    scanned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("content_id", "profile", name="file_scan_unique")]
+
+    @property
+    def refused(self) -> bool:
+        """Whether the hub's own workers may not load these bytes: dangerous imports, or a
+        pickle the scanner could not read to its end. A malformed safetensors or GGUF header
+        is reported, but its loader refuses it without running anything."""
+        return self.status == "unsafe" or (
+            self.status == "error" and self.kind in ("pickle", "zip", "npy")
+        )

@@ -29,6 +29,7 @@ from registry.services.objects import (
     object_stored,
     object_xet_file,
 )
+from registry.services.scans import verdicts_ensure
 from xetstore.models import XetFile
 
 CARD_PATH = "README.md"
@@ -169,6 +170,9 @@ def repo_files_at(*, repo: Repo, sha: str) -> Snapshot:
 
     Workers act for a request or a job whose actor the interface that queued it has already
     authorised (`repo_file_open`'s visibility rule); ownership is checked here, per file.
+    Quarantine: FileQuarantined (422) if the scanner judged any of the files unsafe or could
+    not read it; files not scanned yet are scanned first, so the hub never loads unscanned
+    bytes, whatever else (HUB_INFERENCE_ALLOW_PICKLE) allows.
     """
     git = GitRepo(repo.storage_id)
     entries = [e for e in git.list_tree(sha, recursive=True) if e.type == "file"]
@@ -177,4 +181,15 @@ def repo_files_at(*, repo: Repo, sha: str) -> Snapshot:
     missing = [
         e.path for e in entries if e.lfs is not None and (e.lfs.oid, e.lfs.size) not in owned
     ]
+    _quarantine_check(git=git, entries=readable)
     return Snapshot([RepoFile(repo, git, sha, e) for e in readable], missing)
+
+
+def _quarantine_check(*, git: GitRepo, entries: list[Entry]) -> None:
+    verdicts = verdicts_ensure(git=git, entries=entries)
+    refused = sorted(path for path, verdict in verdicts.items() if verdict.refused)
+    if refused:
+        raise errors.FileQuarantined(
+            f"Refusing to load {', '.join(refused)}: the scanner flagged "
+            f"{'it' if len(refused) == 1 else 'them'} as unsafe (see the file's page)"
+        )

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
-from registry.api.serializers import entry_json
+from registry.api.serializers import entry_json, security_json
 from registry.models import Repo
 from registry.names import validate_path_in_repo
 from registry.repofiles import repo_file_open
@@ -26,6 +26,7 @@ from registry.request import (
 )
 from registry.services.activity import download_record
 from registry.services.objects import xet_hashes
+from registry.services.scans import verdicts_of
 from registry.serving import file_response
 from xetstore.services import cas_url
 
@@ -81,12 +82,14 @@ class PathsInfoView(APIView):
 
 
 def _entries_json(repo: Repo, git, sha: str, entries: list, *, expand: bool) -> list[dict]:
-    """Tree entries; with `expand`, each with the last commit that changed it.
+    """Tree entries; with `expand`, each with the last commit that changed it and, for
+    files, its `securityFileStatus`.
 
     LFS files the Xet store holds carry `xetHash`: huggingface_hub then downloads them
     through Xet without a HEAD call (the hash must name a file the store can serve).
     """
     last = git.last_commits(sha, [entry.path for entry in entries]) if expand else {}
+    verdicts = verdicts_of(entries=entries) if expand else {}
     lfs = [(entry.lfs.oid, entry.lfs.size) for entry in entries if entry.lfs is not None]
     hashes = xet_hashes(repo=repo, objects=lfs) if lfs else {}
     bodies = []
@@ -94,6 +97,8 @@ def _entries_json(repo: Repo, git, sha: str, entries: list, *, expand: bool) -> 
         body = entry_json(entry, last.get(entry.path))
         if entry.lfs is not None and entry.lfs.oid in hashes:
             body["xetHash"] = hashes[entry.lfs.oid]
+        if expand and entry.type == "file":
+            body["securityFileStatus"] = security_json(verdicts.get(entry.path))
         bodies.append(body)
     return bodies
 

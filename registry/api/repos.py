@@ -31,6 +31,7 @@ from registry.services.repos import (
     repo_move,
     repo_update_settings,
 )
+from registry.services.scans import safetensors_parameters, security_repo_status
 from registry.signals import repo_info_extras
 from xetstore.services import cas_url
 from xetstore.tokens import cas_token_issue
@@ -119,6 +120,7 @@ class RepoInfoView(APIView):
         expand = frozenset(request.GET.getlist("expand"))
         if repo.type == Repo.Type.MODEL:
             body.update(_model_tree(request, repo, card, body, expand))
+            body.update(_model_security(request, git, sha, expand))
         body.update(
             repo_info_extras(
                 repo=repo, base_url=base_url(request), user=request.user, expand=expand
@@ -136,6 +138,17 @@ def _model_tree(request: Request, repo: Repo, card: dict, body: dict, expand: fr
     if "childrenModelCount" in expand:
         tree["childrenModelCount"] = model_children(user=request.user, repo=repo).count()
     return tree
+
+
+def _model_security(request: Request, git, sha: str, expand: frozenset) -> dict:
+    """`securityRepoStatus` when asked (`securityStatus=true`); `safetensors` by default, as
+    on the Hub, or when expanded."""
+    fields: dict = {}
+    if query_bool(request, "securityStatus") or "securityRepoStatus" in expand:
+        fields["securityRepoStatus"] = security_repo_status(git=git, sha=sha)
+    if not expand or "safetensors" in expand:
+        fields["safetensors"] = safetensors_parameters(git=git, sha=sha)
+    return fields
 
 
 @read_token_allowed

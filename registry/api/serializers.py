@@ -4,7 +4,10 @@ from datetime import UTC, datetime
 
 from registry.cards import card_tags
 from registry.gitstore import CommitInfo, Entry, GitRepo
-from registry.models import Repo
+from registry.models import FileScan, Repo
+
+# Imports are listed only for the formats whose loading runs a pickle.
+_PICKLE_KINDS = {"pickle", "zip", "npy"}
 
 
 def iso(moment: datetime) -> str:
@@ -33,6 +36,17 @@ def entry_json(entry: Entry, last_commit: CommitInfo | None = None) -> dict:
             "pointerSize": entry.lfs.pointer_size,
         }
     return body
+
+
+def security_json(verdict: FileScan | None) -> dict:
+    """`securityFileStatus`: "queued" until a worker scanned the file. `avScan` is null: no
+    antivirus runs here, and a `virusFound: false` would claim one did."""
+    if verdict is None:
+        return {"status": "queued", "avScan": None, "pickleImportScan": None}
+    imports = None
+    if verdict.kind in _PICKLE_KINDS:
+        imports = {"highestSafetyLevel": verdict.level, "imports": verdict.imports}
+    return {"status": verdict.status, "avScan": None, "pickleImportScan": imports}
 
 
 def sibling_json(entry: Entry, *, blobs: bool) -> dict:

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
@@ -24,7 +25,7 @@ from django.conf import settings
 
 from registry.errors import InternalError
 from registry.gitstore.lfs import POINTER_MAX_SIZE, LfsPointer, parse_pointer
-from registry.gitstore.repo import _GIT_ENV, ZERO_OID, GitRepo
+from registry.gitstore.repo import _GIT_ENV, ZERO_OID, Entry, GitRepo
 from registry.gitstore.roots import RepoMoved
 
 # A shell script, not Python: it runs on every push, and sh starts in a millisecond.
@@ -89,6 +90,13 @@ class Pushed:
 
     def cards(self, *, limit: int) -> list[str]:
         return pushed_cards(self.git, self.updates, self.folder, limit=limit)
+
+    def files(self) -> list[Entry]:
+        return pushed_files(self.git, self.updates, self.folder)
+
+    def blobs(self) -> "PushedBlobs":
+        """The pushed blobs' reader (only for a push that brought objects)."""
+        return PushedBlobs(self.git, self.folder)
 
 
 def hooks_folder() -> Path:
@@ -333,3 +341,41 @@ def _with_quarantine(git: GitRepo, folder: Path) -> pygit2.Repository:
     repo = pygit2.Repository(str(git.path))
     repo.odb.add_disk_alternate(str(folder))
     return repo
+
+
+def pushed_files(git: GitRepo, updates: list[RefUpdate], folder: Path | None) -> list[Entry]:
+    """The files whose blobs a push brings, at the branch tips it moves (LFS pointers as
+    their objects)."""
+    if folder is None:
+        return []
+    new, repo = _quarantine_odb(folder), _with_quarantine(git, folder)
+    found: dict[str, Entry] = {}
+    for update in updates:
+        if update.new != ZERO_OID and update.ref.startswith("refs/heads/"):
+            tree = repo[update.new].peel(pygit2.Commit).tree
+            _new_blobs(repo, new, tree, "", found)
+    return list(found.values())
+
+
+def _new_blobs(repo: pygit2.Repository, new: pygit2.Odb, tree: pygit2.Tree, prefix: str,
+               found: dict[str, Entry]) -> None:  # fmt: skip
+    for item in tree:
+        path = f"{prefix}{item.name}"
+        if item.type_str == "tree":
+            _new_blobs(repo, new, repo[item.id], f"{path}/", found)
+        elif item.type_str == "blob" and new.exists(item.id):
+            size = new.read_header(item.id)[1]
+            pointer = parse_pointer(repo[item.id].data) if size <= POINTER_MAX_SIZE else None
+            size = pointer.size if pointer else size
+            found[path] = Entry(path=path, type="file", oid=str(item.id), size=size, lfs=pointer)
+
+
+@dataclass(frozen=True)
+class PushedBlobs:
+    """Reads a push's blobs from receive-pack's quarantine, before its refs move."""
+
+    git: GitRepo
+    folder: Path
+
+    def blob_chunks(self, oid: str, start: int, end: int) -> Iterator[bytes]:
+        yield _with_quarantine(self.git, self.folder)[oid].data[start:end]

@@ -285,6 +285,10 @@ class GitRepo:
     def read_blob(self, oid: str) -> bytes:
         return self.git[oid].data
 
+    def blob_entry(self, path: str, oid: str) -> Entry:
+        """The file entry a blob of this repo makes at `path` (its LFS object's size)."""
+        return self._file_entry(path, pygit2.Oid(hex=oid))
+
     def blob_pointer(self, oid: str) -> LfsPointer | None:
         """The LFS pointer a blob's content is, if it is one."""
         if self.git.odb.read_header(oid)[1] > POINTER_MAX_SIZE:

@@ -49,11 +49,15 @@ def org_create(
     fullname: str = "",
     creator: User | None = None,
     repos_private_by_default: bool = False,
+    scans_required: bool = False,
 ) -> Organization:
     """Creates an organization; its creator, if any, becomes an admin member."""
     namespace = _namespace_create(name=name, kind=Namespace.Kind.ORG)
     org = Organization.objects.create(
-        namespace=namespace, fullname=fullname, repos_private_by_default=repos_private_by_default
+        namespace=namespace,
+        fullname=fullname,
+        repos_private_by_default=repos_private_by_default,
+        scans_required=scans_required,
     )
     if creator is not None:
         Membership.objects.create(org=org, user=creator, role=Role.ADMIN)
@@ -102,6 +106,11 @@ def member_remove(*, org: Organization, username: str) -> None:
         if target.role == Role.ADMIN and len(admins) == 1:
             raise BadRequest("An organization keeps at least one admin")
         target.delete()
+
+
+def org_scans_require(*, org: Organization, required: bool) -> None:
+    """Whether the org's branches move only to commits whose files passed the scanner."""
+    Organization.objects.filter(pk=org.pk).update(scans_required=required)
 
 
 def org_visibility_set(*, org: Organization, repos_private_by_default: bool) -> None:

@@ -8,6 +8,7 @@ from registry.names import validate_path_in_repo
 from registry.permissions import files_readable
 from registry.services.objects import commit_export, object_stored
 from registry.services.repos import author_of, repo_refresh
+from registry.services.scans import scans_gate, scans_required
 from registry.signals import ref_move_refusal, repo_event_send
 from xetstore.models import XetUpload
 
@@ -142,6 +143,9 @@ def commit_create(
     Every writer ends here, so the content rules hold for all of them: see `changes_check`.
     """
     changes_check(user=user, repo=repo, git=git, changes=changes)
+    if scans_required(repo):
+        added = [git.blob_entry(c.path, c.oid) for c in changes if c.action == "add" and c.oid]
+        scans_gate(repo=repo, git=git, entries=added)
     with git.write_lock():
         for _ in range(_MAX_ATTEMPTS):
             head = git.ref_target(ref)

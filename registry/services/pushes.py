@@ -10,6 +10,7 @@ from registry.names import validate_path_in_repo, validate_ref_name
 from registry.services.lfs import lfs_reachable
 from registry.services.objects import commit_export
 from registry.services.repos import repo_changed, repo_reindex
+from registry.services.scans import scans_gate, scans_required
 from registry.signals import ref_move_refusal, repo_event_send
 
 MAIN = "refs/heads/main"
@@ -73,6 +74,26 @@ def _content_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
             card_metadata_check(text)
     except HubError as exc:
         return exc.message
+    return _pointers_refusal(user=user, repo=repo, pushed=pushed) or _scans_refusal(
+        repo=repo, pushed=pushed
+    )
+
+
+def _scans_refusal(*, repo: Repo, pushed: Pushed) -> str | None:
+    """An org requiring scans judges the pushed files before the refs move, as commits."""
+    if not scans_required(repo):
+        return None
+    files = pushed.files()
+    if not files:
+        return None
+    try:
+        scans_gate(repo=repo, git=pushed.blobs(), entries=files)
+    except HubError as exc:
+        return exc.message
+    return None
+
+
+def _pointers_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
     for pointer in pushed.pointers():
         oid, size = pointer.pointer.oid, pointer.pointer.size
         if not lfs_reachable(user=user, repo=repo, oid=oid, size=size):

@@ -13,7 +13,7 @@ from tests.live import ROOT
 
 pytestmark = pytest.mark.live
 
-BENCHMARKS = ("download", "upload", "commit", "git_clone", "git_push", "importing")
+BENCHMARKS = ("download", "upload", "commit", "git_clone", "git_push", "importing", "scan")
 
 
 @pytest.fixture(scope="module")

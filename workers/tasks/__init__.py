@@ -4,12 +4,14 @@ from workers.tasks.inference import answer_inference, compute_widget_examples
 from workers.tasks.jobs import job_run
 from workers.tasks.lfs import lfs_adopt, uploads_clean
 from workers.tasks.provenance import signature_check
+from workers.tasks.scanning import commit_scan
 from workers.tasks.spaces import space_build, space_stop
 from workers.tasks.viewer import viewer_convert
 from workers.tasks.webhooks import deliver_webhook
 
 __all__ = [
     "answer_inference",
+    "commit_scan",
     "compute_widget_examples",
     "deliver_webhook",
     "job_run",

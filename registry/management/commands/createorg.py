@@ -15,6 +15,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--private-by-default", action="store_true", help="new repos start private"
         )
+        parser.add_argument(
+            "--scans-required",
+            action="store_true",
+            help="refuse commits and pushes that add files the scanner flags unsafe",
+        )
 
     def handle(self, *args, name: str, fullname: str, member: list[str], **options) -> None:
         try:
@@ -23,6 +28,7 @@ class Command(BaseCommand):
                     name=name,
                     fullname=fullname,
                     repos_private_by_default=options["private_by_default"],
+                    scans_required=options["scans_required"],
                 )
                 for entry in member:
                     username, _, role = entry.partition(":")

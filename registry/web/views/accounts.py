@@ -18,6 +18,7 @@ from registry.services.accounts import (
     member_remove,
     membership_set,
     org_create,
+    org_scans_require,
     org_visibility_set,
     user_create,
     user_get,
@@ -161,6 +162,8 @@ def _member_change(request: HttpRequest, org, form: MemberForm) -> bool:
         if request.POST.get("action") == "visibility":
             private = request.POST.get("repos_private_by_default") == "on"
             org_visibility_set(org=org, repos_private_by_default=private)
+        elif request.POST.get("action") == "scans":
+            org_scans_require(org=org, required=request.POST.get("scans_required") == "on")
         elif request.POST.get("action") == "remove":
             member_remove(org=org, username=request.POST.get("username", ""))
         elif form.is_valid():

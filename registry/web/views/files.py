@@ -14,6 +14,7 @@ from registry.gitstore import Entry, GitRepo
 from registry.names import validate_path_in_repo
 from registry.repofiles import RepoFile, repo_file_open
 from registry.request import caller, open_git, rev_and_path, web_repo
+from registry.services.scans import verdicts_of
 from registry.web import queries
 from registry.web.preview import PreviewError, preview_format, table_page
 from registry.web.views.common import repo_header, rev_url
@@ -155,6 +156,7 @@ def blob(
         "download_url": rev_url(repo, "resolve", rev, path) + "?download=true",
         "edit_url": rev_url(repo, "edit", rev, path),
         "delete_url": rev_url(repo, "delete", rev, path),
+        "security": verdicts_of(entries=[entry]).get(entry.path),
     }
     return render(request, "repo/blob.html", context)
 

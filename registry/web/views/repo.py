@@ -11,6 +11,7 @@ from registry.request import caller, open_git, web_repo
 from registry.selectors import model_base_models, model_children
 from registry.services.activity import like_add, like_remove
 from registry.services.repos import repo_create, repo_delete, repo_move, repo_update_settings
+from registry.services.scans import security_repo_status
 from registry.web import queries
 from registry.web.forms import DeleteRepoForm, MoveForm, RepoCreateForm, VisibilityForm
 from registry.web.preview import preview_format
@@ -37,6 +38,7 @@ def card(request: HttpRequest, namespace: str, name: str, prefix: str | None = N
         "tags": card_tags(repo.card_data, repo_type=repo.type),
         "sidebar": card_sidebar(repo.card_data),
         "data_files": _data_files(git, sha) if repo.type == "dataset" else [],
+        "unsafe_files": _unsafe_files(git, sha),
     }
     if repo.type == "model":
         context.update(_model_tree(request, repo, git, sha))
@@ -51,6 +53,11 @@ def _model_tree(request: HttpRequest, repo, git, sha: str) -> dict:
         "base_models": model_base_models(card=repo.card_data, paths=top),
         "fine_tunes": model_children(user=request.user, repo=repo).count(),
     }
+
+
+def _unsafe_files(git, sha: str) -> list[str]:
+    issues = security_repo_status(git=git, sha=sha)["filesWithIssues"]
+    return [issue["path"] for issue in issues if issue["status"] == "unsafe"]
 
 
 def _data_files(git, sha: str) -> list[str]:

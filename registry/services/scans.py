@@ -1,0 +1,169 @@
+"""Verdicts on repo files (registry/scanning), kept in FileScan: each distinct content is
+scanned once, whichever repo, path or commit holds it, and every write path is followed by
+a worker's scan of the commit it made (`repo_event` -> `commit_scan`)."""
+
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
+
+from django.db import IntegrityError, transaction
+
+from registry import errors
+from registry.gitstore import Entry, GitRepo
+from registry.models import FileScan, Organization, Repo
+from registry.scanning import scan, scan_profile
+from registry.services.objects import object_open, object_stored
+from workers.scanning import commit_scan_enqueue
+
+_ZERO_SHA = "0" * 40
+_SPOOL_BYTES = 8 << 20  # git blobs above this are spooled to disk for the scanner
+
+
+class BlobSource(Protocol):
+    """Where git blobs are read: a repo, or a push's objects before its refs move."""
+
+    def blob_chunks(self, oid: str, start: int, end: int) -> Iterator[bytes]: ...
+
+
+def scan_key(entry: Entry) -> tuple[str, str]:
+    """(content id, profile): what a verdict is stored under."""
+    content = f"sha256:{entry.lfs.oid}" if entry.lfs is not None else f"git:{entry.oid}"
+    return content, scan_profile(entry.path)
+
+
+def verdicts_of(*, entries: list[Entry]) -> dict[str, FileScan]:
+    """path -> verdict of those `entries` already scanned (one query); the rest are queued."""
+    keys = {scan_key(entry) for entry in entries if entry.type == "file"}
+    if not keys:
+        return {}
+    rows = FileScan.objects.filter(content_id__in={content for content, _ in keys})
+    found = {(row.content_id, row.profile): row for row in rows}
+    return {e.path: found[scan_key(e)] for e in entries if scan_key(e) in found}
+
+
+def verdicts_ensure(*, git: BlobSource, entries: list[Entry]) -> dict[str, FileScan]:
+    """`verdicts_of`, scanning now whatever was not scanned yet and whose bytes are stored."""
+    verdicts = verdicts_of(entries=entries)
+    for entry in entries:
+        if entry.type != "file" or entry.path in verdicts:
+            continue
+        row = _entry_scan(git=git, entry=entry)
+        if row is not None:
+            verdicts[entry.path] = row
+    return verdicts
+
+
+def commit_scan(*, repo: Repo, sha: str) -> int:
+    """Scans the files of `repo` at `sha` that have no verdict yet; answers how many."""
+    git = GitRepo(repo.storage_id)
+    files = [entry for entry in git.list_tree(sha, recursive=True) if entry.type == "file"]
+    before = len(verdicts_of(entries=files))
+    return len(verdicts_ensure(git=git, entries=files)) - before
+
+
+def scans_repo_event_listener(*, repo: Repo, scope: str, payload: dict, **signal) -> None:
+    """Has a worker scan every commit a write moved a ref to (commits, pushes, merges)."""
+    if scope != "repo.content":
+        return
+    for update in payload.get("updatedRefs", []):
+        if update["newSha"] != _ZERO_SHA:
+            commit_scan_enqueue(repo_pk=repo.pk, sha=update["newSha"])
+
+
+def _entry_scan(*, git: BlobSource, entry: Entry) -> FileScan | None:
+    handle = _entry_open(git=git, entry=entry)
+    if handle is None:
+        return None  # bytes the hub does not hold yet: still queued
+    content, profile = scan_key(entry)
+    with handle:
+        verdict = scan(handle, size=entry.size, profile=profile)
+    row = FileScan(
+        content_id=content,
+        profile=profile,
+        kind=verdict.kind,
+        status=verdict.status,
+        level=verdict.level,
+        imports=verdict.imports_json(),
+        details=verdict.details,
+        error=verdict.error,
+    )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # another worker scanned the same bytes meanwhile
+        return FileScan.objects.get(content_id=content, profile=profile)
+    return row
+
+
+def _entry_open(*, git: BlobSource, entry: Entry) -> BinaryIO | None:
+    if entry.lfs is not None:
+        if not object_stored(oid=entry.lfs.oid, size=entry.lfs.size):
+            return None
+        return object_open(oid=entry.lfs.oid, size=entry.lfs.size)
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 (caller closes)
+    for chunk in git.blob_chunks(entry.oid, 0, entry.size):
+        spool.write(chunk)
+    spool.seek(0)
+    return spool
+
+
+def scans_required(repo: Repo) -> bool:
+    """Whether `repo`'s organization requires scans to pass before a branch moves."""
+    return Organization.objects.filter(namespace_id=repo.namespace_id, scans_required=True).exists()
+
+
+def scans_gate(*, repo: Repo, git: BlobSource, entries: list[Entry]) -> None:
+    """ScanRefused (422) if the scanner refuses any of the files `entries` a write adds to a
+    repo whose organization requires scans (`scans_required`): they are scanned now, before
+    the ref moves, instead of after it."""
+    verdicts = verdicts_ensure(git=git, entries=entries)
+    refused = sorted(path for path, verdict in verdicts.items() if verdict.refused)
+    queued = sorted({entry.path for entry in entries} - set(verdicts))
+    if refused or queued:
+        raise errors.ScanRefused(
+            f"{repo.namespace.name} requires scans to pass: "
+            + "; ".join(
+                part
+                for part in (
+                    refused and f"the scanner flags {', '.join(refused)} as unsafe",
+                    queued and f"{', '.join(queued)} could not be scanned",
+                )
+                if part
+            )
+        )
+
+
+def security_repo_status(*, git: GitRepo, sha: str) -> dict:
+    """The Hub's `securityRepoStatus` for commit `sha`: whether every file has a verdict,
+    and those whose verdict is not plainly safe."""
+    files = [entry for entry in git.list_tree(sha, recursive=True) if entry.type == "file"]
+    verdicts = verdicts_of(entries=files)
+    issues = [
+        {"path": path, "status": row.status, "level": row.level}
+        for path, row in sorted(verdicts.items())
+        if row.status != "safe"
+    ]
+    return {"scansDone": len(verdicts) == len(files), "filesWithIssues": issues}
+
+
+def safetensors_parameters(*, git: GitRepo, sha: str) -> dict | None:
+    """The Hub's `safetensors` field (parameters per dtype and their total) over every
+    well-formed .safetensors file at `sha`, from the verdicts of their checked headers
+    (scanned now if still queued: a header read); None without such a file."""
+    files = [
+        entry
+        for entry in git.list_tree(sha, recursive=True)
+        if entry.type == "file" and scan_profile(entry.path) == "safetensors"
+    ]
+    counted = [
+        row.details
+        for row in verdicts_ensure(git=git, entries=files).values()
+        if row.kind == "safetensors" and not row.error
+    ]
+    if not counted:
+        return None
+    parameters: dict[str, int] = {}
+    for details in counted:
+        for dtype, count in details["parameters"].items():
+            parameters[dtype] = parameters.get(dtype, 0) + count
+    return {"parameters": parameters, "total": sum(parameters.values())}
