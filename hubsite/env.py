@@ -88,6 +88,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_group_map(name: str) -> dict[str, tuple[str, str]]:
+    """`group=org:role,...` as {group: (org, role)}; roles are read, write or admin."""
+    mapping = {}
+    for pair in env_list(name, []):
+        group, _, target = pair.partition("=")
+        org, _, role = target.partition(":")
+        if not group.strip() or not org.strip() or role.strip() not in {"read", "write", "admin"}:
+            raise ImproperlyConfigured(f"{name}: expected group=org:read|write|admin; got {pair!r}")
+        mapping[group.strip()] = (org.strip(), role.strip())
+    return mapping
+
+
 def env_keys(name: str) -> list[str]:
     """A comma-separated list of secret keys, each at least 32 characters (none: empty)."""
     keys = env_list(name, [])

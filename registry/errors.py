@@ -51,6 +51,10 @@ class Forbidden(HubError):
     message = "You don't have the rights to perform this action"
 
 
+class SignInRefused(Forbidden):
+    code = "SignInRefused"
+
+
 class NotFound(HubError):
     status = 404
     code = "NotFound"

@@ -44,3 +44,14 @@ def repo_info_extras(*, repo, base_url: str, user=None, expand: frozenset = froz
     for _receiver, answer in answers:
         extras.update(answer or {})
     return extras
+
+
+# Sent with `token=` (an AccessToken), `action=` ("create" | "revoke") and `by=` (the user who
+# did it; None for the system, as when an identity provider logs a user out) once committed.
+token_event = Signal()
+
+
+def token_event_send(*, token, action: str, by) -> None:
+    transaction.on_commit(
+        lambda: token_event.send(sender=type(token), token=token, action=action, by=by)
+    )
