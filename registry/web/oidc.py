@@ -151,7 +151,7 @@ class SignInCallback(OIDCAuthenticationCallbackView):
         )
         if self.request.user.is_authenticated:
             auth.logout(self.request)
-        raise errors.Forbidden(
+        raise errors.SignInRefused(
             f"Single sign-on failed: {reason or 'the sign-in was not completed'}"
         )
 

@@ -1,9 +1,22 @@
 """The sign-in a person makes: Chromium at the hub's sign-in page, the provider's form, and
 back signed in, with the org role their group gives."""
 
+import os
+
+import pytest
 from playwright.sync_api import Browser
 
 from tests.sso.conftest import sso_settings
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _database_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread, and the hub under test is
+    this process (live_server): the test's own database calls, and the database's flush
+    after it, run beside that loop. Module-scoped, so it outlives that flush."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def test_a_person_signs_in_with_the_provider_in_chromium(
