@@ -65,6 +65,18 @@ def _setting(attr: str, *default):
     return getattr(settings, attr, *default) if default else getattr(settings, attr)
 
 
+def _decoded(token: bytes | str, key, *, required: list[str]) -> dict:
+    """A provider's JWT, checked: RS256 signature, audience (our client id), issuer, and
+    expiry when it has one (an ID token must; a logout token need not)."""
+    try:
+        return jwt.decode(
+            token, key, algorithms=["RS256"], audience=settings.HUB_OIDC_CLIENT_ID,
+            issuer=settings.HUB_OIDC_ISSUER, options={"require": required},
+        )  # fmt: skip
+    except jwt.InvalidTokenError as exc:
+        raise SuspiciousOperation(f"The identity provider's token is invalid: {exc}") from exc
+
+
 class PasswordBackend(ModelBackend):
     """Django's password check, unless the operator turned password sign-in off."""
 
@@ -84,14 +96,7 @@ class HubOidcBackend(OIDCAuthenticationBackend):
         return super().authenticate(request, **kwargs)
 
     def get_payload_data(self, token: bytes, key) -> dict:
-        try:
-            return jwt.decode(
-                token, key, algorithms=["RS256"], audience=settings.HUB_OIDC_CLIENT_ID,
-                issuer=settings.HUB_OIDC_ISSUER,
-                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-            )  # fmt: skip
-        except jwt.InvalidTokenError as exc:
-            raise SuspiciousOperation(f"The identity provider's token is invalid: {exc}") from exc
+        return _decoded(token, key, required=["exp", "iat", "iss", "aud", "sub"])
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict) -> User:
         claims = self.get_userinfo(access_token, id_token, payload)
@@ -166,10 +171,14 @@ def backchannel_logout(request: HttpRequest) -> HttpResponse:
     backend = HubOidcBackend()
     logout_token = request.POST.get("logout_token", "")
     try:
-        claims = backend.get_payload_data(logout_token, backend.retrieve_matching_jwk(logout_token))
+        key = backend.retrieve_matching_jwk(logout_token)
+        claims = _decoded(logout_token, key, required=["iat", "iss", "aud", "sub", "events"])
     except (SuspiciousOperation, jwt.InvalidTokenError, requests.RequestException) as exc:
         raise errors.BadRequest(f"Invalid logout token: {exc}") from None
-    if _LOGOUT_EVENT not in (claims.get("events") or {}) or "nonce" in claims:
+    except KeyError:  # a header without `kid`
+        raise errors.BadRequest("Invalid logout token: it names no signing key") from None
+    events = claims.get("events")
+    if not isinstance(events, dict) or _LOGOUT_EVENT not in events or "nonce" in claims:
         raise errors.BadRequest("Invalid logout token: not a back-channel logout event")
     identity = (
         OidcIdentity.objects.select_related("user")

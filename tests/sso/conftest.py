@@ -11,12 +11,20 @@ from tests.sso.provider import Provider
 IN_PROCESS_CALLBACK = "http://testserver/oidc/callback/"
 
 
-@pytest.fixture(scope="session")
-def provider(tmp_path_factory) -> Provider:
+@pytest.fixture(scope="session", autouse=True)
+def provider_starting(tmp_path_factory) -> Provider:
+    """Autouse, so it starts before anything makes the test database."""
     started = Provider(tmp_path_factory.mktemp("idp")).start()
-    started.register(IN_PROCESS_CALLBACK)
     yield started
     started.stop()
+
+
+@pytest.fixture
+def provider(provider_starting, django_db_setup) -> Provider:
+    """The provider, once up; it starts before the test database is made, to overlap."""
+    if provider_starting.kid is None:
+        provider_starting.ready().register(IN_PROCESS_CALLBACK)
+    return provider_starting
 
 
 def sso_settings(settings, provider: Provider) -> None:

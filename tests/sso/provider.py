@@ -43,20 +43,24 @@ class Provider:
         }  # fmt: skip
         self.output: list[str] = []
         self.process: subprocess.Popen | None = None
+        self.kid: str | None = None
 
     def start(self) -> "Provider":
-        subprocess.run(
-            [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT, env=self.env, check=True, timeout=180,
-        )  # fmt: skip
+        """Migrates and serves in the background: the test database is made meanwhile."""
+        serve = (f"{sys.executable} -m django migrate --noinput -v 0 && exec {sys.executable} "
+                 f"-m gunicorn tests.oidcprovider.wsgi:application -b 127.0.0.1:{self.port} "
+                 "--threads 4 --log-level warning")  # fmt: skip
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "tests.oidcprovider.wsgi:application",
-             "-b", f"127.0.0.1:{self.port}", "--threads", "4", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            ["sh", "-c", serve], cwd=ROOT, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         threading.Thread(target=self._drain, daemon=True).start()
-        wait_until(self._up, timeout=60, message=f"{self.url}/o/.well-known/openid-configuration")
-        self.kid = httpx.get(f"{self.issuer}/.well-known/jwks.json").json()["keys"][0]["kid"]
+        return self
+
+    def ready(self) -> "Provider":
+        if self.kid is None:
+            wait_until(self._up, timeout=180, message=f"{self.issuer}/.well-known/...")
+            self.kid = httpx.get(f"{self.issuer}/.well-known/jwks.json").json()["keys"][0]["kid"]
         return self
 
     def _drain(self) -> None:

@@ -45,8 +45,8 @@ def test_a_rename_at_the_provider_signs_in_to_the_same_account(sso):
 
 
 def test_a_verified_email_links_the_existing_account_and_an_unverified_one_does_not(sso):
-    user_create(name="erin", password="pw-erin-12345", email="erin@corp.test")
-    user_create(name="frank", password="pw-frank-12345", email="frank@corp.test")
+    user_create(name="erin", email="erin@corp.test")
+    user_create(name="frank", email="frank@corp.test")
     sso.user(username="erin-idp", password="pw-idp", email="erin@corp.test")
     sso.user(username="frank", password="pw-idp", email="frank@corp.test", email_verified=False)
     erin, frank = Client(), Client()

@@ -3,6 +3,7 @@ and password sign-in turned off."""
 
 import time
 
+from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import Client
 
@@ -45,8 +46,9 @@ def test_a_back_channel_logout_revokes_every_token_and_ends_every_session(sso):
     client, token, subject = _signed_in_with_a_token(sso, "milo")
     forged = sso.sign({"sub": str(subject), "events": _LOGOUT_EVENT, "jti": "1"}, key=rsa_key())
 
-    refused = Client().post("/oidc/backchannel-logout", {"logout_token": forged})
-    assert refused.status_code == 400
+    for bad in (forged, "not-a-jwt", sso.sign({"sub": str(subject)})):  # the last: no event
+        refused = Client().post("/oidc/backchannel-logout", {"logout_token": bad})
+        assert refused.status_code == 400
     assert _still_in(client, token) == (True, True)
 
     logout = sso.sign({"sub": str(subject), "events": _LOGOUT_EVENT, "jti": "2"})
@@ -81,7 +83,6 @@ def test_a_site_admin_switches_a_user_off_from_their_profile_page(sso):
 
 def test_password_sign_in_turned_off_leaves_only_the_provider(sso, settings):
     settings.HUB_PASSWORD_LOGIN = False
-    User.objects.get(username="root").set_password("pw-root-12345")
 
     page = Client().get("/login").content.decode()
     posted = Client().post("/login", {"username": "root", "password": "pw-root-12345"})
@@ -89,4 +90,5 @@ def test_password_sign_in_turned_off_leaves_only_the_provider(sso, settings):
     assert "Sign in with Test IdP" in page and 'name="password"' not in page
     assert posted.status_code == 403
     assert "Password sign-in is turned off" in posted.content.decode()
+    assert authenticate(username="root", password="pw-root-12345") is None
     assert Client().get("/join").status_code == 404
