@@ -8,6 +8,7 @@ the client's sign-in attempts, and hands the verified claims to `identity_sign_i
 
 import logging
 import time
+from collections.abc import Callable
 
 import jwt
 import requests
@@ -195,11 +196,14 @@ class SessionCheckMiddleware:
     fresh tokens with its refresh token; a refusal (the user was disabled there, or their
     grant revoked) ends the session. Runs after AuthenticationMiddleware."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        checked = request.session.get(_SESSION_CHECKED) if hasattr(request, "session") else None
+        # Only a request with a session cookie: reading the session of any other would add
+        # `Vary: Cookie` to every answer, downloads included.
+        with_session = settings.SESSION_COOKIE_NAME in request.COOKIES and sso_enabled()
+        checked = request.session.get(_SESSION_CHECKED) if with_session else None
         due = checked is not None and time.time() - checked > settings.HUB_OIDC_RECHECK_SECONDS
         if due and not _session_still_granted(request):
             auth.logout(request)
