@@ -39,10 +39,10 @@ from tests.security.conftest import (
     SECRET,
     Vault,
     bearer,
-    make_repo,
     body_of,
     file_line,
     header_line,
+    make_repo,
     ndjson,
 )
 
