@@ -132,7 +132,7 @@ _GRANTS_NEEDED = {
 }
 
 
-def token_grants(token: AccessToken, action: Action, *, repo: Repo | None,
+def _token_grants(token: AccessToken, action: Action, *, repo: Repo | None,
                  namespace: Namespace | None) -> bool:  # fmt: skip
     """Whether a fine-grained token holds a grant for `action` on `repo` or `namespace`."""
     grants = TokenGrant.objects.filter(token=token, permission__in=_GRANTS_NEEDED[action])
@@ -151,7 +151,7 @@ def _scope_denial(
         return None  # the route names its target later and asks again
     if action == Action.DOWNLOAD and repo is not None and not (repo.private or repo.gated):
         return None
-    if token_grants(token, action, repo=repo, namespace=namespace):
+    if _token_grants(token, action, repo=repo, namespace=namespace):
         return None
     target = repo.repo_id if repo is not None else namespace.name
     needed = " or ".join(sorted(_GRANTS_NEEDED[action]))
