@@ -116,6 +116,18 @@ def env_roots(name: str) -> dict[str, Path]:
     return found
 
 
+def env_group_map(name: str) -> dict[str, tuple[str, str]]:
+    """`group=org:role,...` as {group: (org, role)}; roles are read, write or admin."""
+    mapping = {}
+    for pair in env_list(name, []):
+        group, _, target = pair.partition("=")
+        org, _, role = target.partition(":")
+        if not group.strip() or not org.strip() or role.strip() not in {"read", "write", "admin"}:
+            raise ImproperlyConfigured(f"{name}: expected group=org:read|write|admin; got {pair!r}")
+        mapping[group.strip()] = (org.strip(), role.strip())
+    return mapping
+
+
 def env_keys(name: str) -> list[str]:
     """A comma-separated list of secret keys, each at least 32 characters (none: empty)."""
     keys = env_list(name, [])

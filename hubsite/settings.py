@@ -11,6 +11,7 @@ from hubsite.env import (
     env_bool,
     env_choice,
     env_dir,
+    env_group_map,
     env_int,
     env_keys,
     env_list,
@@ -103,6 +104,28 @@ HUB_SIGNUP = env_bool("HUB_SIGNUP", False)
 # HUB_LOGIN_WINDOW_SECONDS (counted from the first failure) before the page answers 429.
 HUB_LOGIN_ATTEMPTS = env_int("HUB_LOGIN_ATTEMPTS", 10, minimum=1)
 HUB_LOGIN_WINDOW_SECONDS = env_int("HUB_LOGIN_WINDOW_SECONDS", 900, minimum=1)
+# Single sign-on with the operator's OpenID Connect provider (registry/web/oidc.py); on once
+# HUB_OIDC_CLIENT_ID is set. The endpoints are the provider's discovery document's.
+HUB_OIDC_ISSUER = env_str("HUB_OIDC_ISSUER", "")
+HUB_OIDC_AUTHORIZATION_ENDPOINT = env_str("HUB_OIDC_AUTHORIZATION_ENDPOINT", "")
+HUB_OIDC_TOKEN_ENDPOINT = env_str("HUB_OIDC_TOKEN_ENDPOINT", "")
+HUB_OIDC_USERINFO_ENDPOINT = env_str("HUB_OIDC_USERINFO_ENDPOINT", "")
+HUB_OIDC_JWKS_URI = env_str("HUB_OIDC_JWKS_URI", "")
+HUB_OIDC_CLIENT_ID = env_str("HUB_OIDC_CLIENT_ID", "")
+HUB_OIDC_CLIENT_SECRET = env_str("HUB_OIDC_CLIENT_SECRET", "")
+HUB_OIDC_SCOPES = env_str("HUB_OIDC_SCOPES", "openid email profile")
+HUB_OIDC_PROVIDER_NAME = env_str("HUB_OIDC_PROVIDER_NAME", "your identity provider")
+# The claim that lists the user's groups, and which group makes one a member of which org
+# with which role: `group=org:role` pairs, comma-separated. Only the orgs named here are
+# managed: memberships the mapping granted are re-applied, and removed, at every sign-in.
+HUB_OIDC_GROUPS_CLAIM = env_str("HUB_OIDC_GROUPS_CLAIM", "groups")
+HUB_OIDC_GROUP_MAP = env_group_map("HUB_OIDC_GROUP_MAP")
+# How often a signed-in browser session is checked with the provider (a refresh-token
+# grant); a user disabled there loses the session at the next check.
+HUB_OIDC_RECHECK_SECONDS = env_int("HUB_OIDC_RECHECK_SECONDS", 300, minimum=1)
+# Whether users may sign in with a password (the form and git/API basic passwords are
+# never accepted anyway: tokens only). Turn off once everyone signs in with the provider.
+HUB_PASSWORD_LOGIN = env_bool("HUB_PASSWORD_LOGIN", True)
 
 # Hosted inference (read by the web processes and the inference workers).
 # Memory each worker process may fill with loaded models; least recently used go first.
@@ -306,6 +329,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "registry.web.oidc.SessionCheckMiddleware",
     "registry.api.middleware.TokenAuthMiddleware",
     "registry.api.limits.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -320,6 +344,11 @@ ROOT_URLCONF = "hubsite.urls"
 WSGI_APPLICATION = "hubsite.wsgi.application"
 AUTH_USER_MODEL = "registry.User"
 LOGIN_URL = "/login"
+# Passwords (off with HUB_PASSWORD_LOGIN=false), then the identity provider's sign-in.
+AUTHENTICATION_BACKENDS = [
+    "registry.web.oidc.PasswordBackend",
+    "registry.web.oidc.HubOidcBackend",
+]
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 # Clients POST to paths without a trailing slash; a redirect would drop the body.

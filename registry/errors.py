@@ -56,6 +56,10 @@ class PolicyRefused(Forbidden):
     code = "PolicyRefused"
 
 
+class SignInRefused(Forbidden):
+    code = "SignInRefused"
+
+
 class NotFound(HubError):
     status = 404
     code = "NotFound"

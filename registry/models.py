@@ -1,9 +1,11 @@
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Namespace(models.Model):
@@ -29,6 +31,19 @@ class User(AbstractUser):
         Namespace, on_delete=models.PROTECT, null=True, related_name="user"
     )
     fullname = models.CharField(max_length=150, blank=True)
+    # The token this user object came with (set by `AccessToken.bearer`), so the one
+    # visibility rule and the permission module narrow everything to what it may reach.
+    access_token: "AccessToken | None" = None
+    # Raised to end every browser session of the user at its next request (`user_access_revoke`):
+    # it is part of the session hash Django checks on each request.
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if self.session_epoch == 0:  # sessions from before the epoch existed stay valid
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "minihub.User.session_epoch"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def display_name(self) -> str:
@@ -45,6 +60,9 @@ class Organization(models.Model):
     # scanned before its ref moves, and one that would put an unsafe file on a branch is
     # refused (registry/services/scans.py `scans_gate`).
     scans_required = models.BooleanField(default=False)
+
+    # Tokens that may live longer than this many days (or forever) do not reach the org.
+    token_max_days = models.PositiveIntegerField(null=True, blank=True)
 
     @property
     def name(self) -> str:
@@ -66,19 +84,39 @@ class Membership(models.Model):
     role = models.CharField(max_length=5, choices=Role.choices, default=Role.READ)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Granted by the identity provider's group mapping, which re-applies (and removes) it at
+    # every sign-in; memberships given by hand are left alone.
+    from_identity_provider = models.BooleanField(default=False)
+
     class Meta:
         constraints = [models.UniqueConstraint("org", "user", name="membership_unique")]
+
+
+class OidcIdentity(models.Model):
+    """The account an identity provider's subject signs in to: a rename or a new email at the
+    provider keeps the account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("issuer", "subject", name="oidc_identity_unique")]
 
 
 class AccessToken(models.Model):
     class TokenRole(models.TextChoices):
         READ = "read"
         WRITE = "write"
+        # Reaches only the repos and namespaces of its TokenGrant rows (the Hub's name).
+        FINE_GRAINED = "fineGrained", "fine-grained"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
     name = models.CharField(max_length=100)
-    role = models.CharField(max_length=5, choices=TokenRole.choices)
+    role = models.CharField(max_length=11, choices=TokenRole.choices)
     # sha256 of the token: tokens carry 200 bits of randomness, so a fast hash is enough,
     # and the value itself is never stored.
     key_hash = models.CharField(max_length=64, unique=True)
@@ -86,35 +124,91 @@ class AccessToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def can_write(self) -> bool:
-        return self.role == self.TokenRole.WRITE
+        """Whether it may write at all; a fine-grained token only where a grant says so."""
+        return self.role != self.TokenRole.READ
+
+    @property
+    def fine_grained(self) -> bool:
+        return self.role == self.TokenRole.FINE_GRAINED
+
+    @property
+    def lifetime_days(self) -> int | None:
+        """Whole days from creation to expiry, rounded up; None for a token that never expires."""
+        if self.expires_at is None:
+            return None
+        return -((self.created_at - self.expires_at) // timedelta(days=1))
+
+    @property
+    def bearer(self) -> User:
+        """The token's user, carrying the token for the rules that narrow by it."""
+        self.user.access_token = self
+        return self.user
+
+    def memberships_q(self) -> models.Q:
+        """The memberships this token may use: none in an org whose maximum lifetime it
+        exceeds."""
+        days = self.lifetime_days
+        allowed = models.Q(org__token_max_days__isnull=True)
+        return allowed if days is None else allowed | models.Q(org__token_max_days__gte=days)
 
     def __str__(self) -> str:
         return f"{self.name} (…{self.last_four})"
 
 
-def visible_in_namespaces(queryset: models.QuerySet, user) -> models.QuerySet:
+def live_tokens() -> models.QuerySet:
+    """Tokens neither revoked nor expired, of active users."""
+    return AccessToken.objects.filter(
+        models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()),
+        revoked_at__isnull=True,
+        user__is_active=True,
+    )
+
+
+def memberships_of(user) -> models.QuerySet:
+    """`user`'s memberships, less those the token they came with may not use."""
+    memberships = Membership.objects.filter(user=user)
+    token = getattr(user, "access_token", None)
+    return memberships if token is None else memberships.filter(token.memberships_q())
+
+
+def visible_in_namespaces(
+    queryset: models.QuerySet, user, *, granted: models.Q | None = None
+) -> models.QuerySet:
     """The one rule for who sees a namespace's things (repos, collections): public ones, or
     private ones to the namespace's user, its organization's members, and admins. Rows need
     a `private` flag and a `namespace`."""
     if not getattr(user, "is_authenticated", False):
         return queryset.filter(private=False)
-    if user.is_superuser:
-        return queryset
-    member_of = Membership.objects.filter(user=user).values("org__namespace_id")
-    return queryset.filter(
-        models.Q(private=False)
-        | models.Q(namespace_id=user.namespace_id)
-        | models.Q(namespace_id__in=member_of)
-    )
+    visible = queryset
+    if not user.is_superuser:
+        member_of = memberships_of(user).values("org__namespace_id")
+        visible = queryset.filter(
+            models.Q(private=False)
+            | models.Q(namespace_id=user.namespace_id)
+            | models.Q(namespace_id__in=member_of)
+        )
+    token = user.access_token
+    if token is None or not token.fine_grained:
+        return visible
+    # A fine-grained token sees private things only where one of its grants names them
+    # (`granted` adds the grants on single rows, for repos).
+    grants = TokenGrant.objects.filter(token=token)
+    reach = models.Q(namespace_id__in=grants.values("namespace_id")) | (granted or models.Q())
+    return visible.filter(models.Q(private=False) | reach)
 
 
 class RepoQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RepoQuerySet":
-        """Who sees a repo: `visible_in_namespaces`."""
-        return visible_in_namespaces(self, user)
+        """Who sees a repo: `visible_in_namespaces`, repo grants of a fine-grained token too."""
+        token = getattr(user, "access_token", None)
+        granted = None
+        if token is not None and token.fine_grained:
+            granted = models.Q(pk__in=TokenGrant.objects.filter(token=token).values("repo_id"))
+        return visible_in_namespaces(self, user, granted=granted)
 
 
 class Repo(models.Model):
@@ -168,6 +262,35 @@ class Repo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type}:{self.repo_id}"
+
+
+class TokenGrant(models.Model):
+    """One permission a fine-grained token holds on a repo or on a whole namespace (its
+    repos, present and future); it never exceeds what the token's user may do."""
+
+    class Permission(models.TextChoices):
+        # The Hub's fine-grained permission names, as whoami reports them.
+        CONTENT_READ = "repo.content.read"
+        WRITE = "repo.write"
+        DISCUSSION_WRITE = "discussion.write"
+
+    token = models.ForeignKey(AccessToken, on_delete=models.CASCADE, related_name="grants")
+    repo = models.ForeignKey("Repo", on_delete=models.CASCADE, null=True, related_name="+")
+    namespace = models.ForeignKey(
+        Namespace, on_delete=models.CASCADE, null=True, related_name="token_grants"
+    )
+    permission = models.CharField(max_length=20, choices=Permission.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(repo__isnull=True) ^ models.Q(namespace__isnull=True),
+                name="token_grant_one_target",
+            ),
+            models.UniqueConstraint(
+                "token", "repo", "namespace", "permission", name="token_grant_unique"
+            ),
+        ]
 
 
 class LfsObject(models.Model):

@@ -2,7 +2,7 @@
 
 from registry import errors
 from registry.cards import CARD_MAX_BYTES, card_metadata_check
-from registry.models import Like, Membership, Repo, RepoRedirect, RepoTag, User
+from registry.models import AccessToken, Like, Membership, Repo, RepoRedirect, RepoTag, User
 
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
@@ -13,6 +13,24 @@ def user_orgs(*, user: User) -> list[Membership]:
         .select_related("org__namespace")
         .order_by("org__namespace__name")
     )
+
+
+def token_scoped(*, token: AccessToken) -> list[dict]:
+    """A fine-grained token's grants as whoami describes them: one entry per repo or
+    namespace, `{entity: {_id, type, name}, permissions}` (the Hub's shape)."""
+    entries: dict[tuple, dict] = {}
+    for grant in token.grants.select_related("repo__namespace", "namespace").order_by("pk"):
+        if grant.repo is not None:
+            key = (grant.repo.type, grant.repo.pk)
+            entity = {"_id": str(grant.repo.storage_id), "type": grant.repo.type,
+                      "name": grant.repo.repo_id}  # fmt: skip
+        else:
+            key = (grant.namespace.kind, grant.namespace.pk)
+            entity = {"_id": str(grant.namespace.pk), "type": grant.namespace.kind,
+                      "name": grant.namespace.name}  # fmt: skip
+        entry = entries.setdefault(key, {"entity": entity, "permissions": []})
+        entry["permissions"].append(grant.permission)
+    return list(entries.values())
 
 
 def repo_get_visible(

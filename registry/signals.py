@@ -60,3 +60,14 @@ def ref_move_refusal(*, repo, user, ref: str, sha: str, export) -> str | None:
         sender=type(repo), repo=repo, user=user, ref=ref, sha=sha, export=export
     )
     return next((answer for _receiver, answer in answers if answer), None)
+
+
+# Sent with `token=` (an AccessToken), `action=` ("create" | "revoke") and `by=` (the user who
+# did it; None for the system, as when an identity provider logs a user out) once committed.
+token_event = Signal()
+
+
+def token_event_send(*, token, action: str, by) -> None:
+    transaction.on_commit(
+        lambda: token_event.send(sender=type(token), token=token, action=action, by=by)
+    )

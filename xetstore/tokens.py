@@ -17,7 +17,7 @@ from django.core import signing
 
 from registry import errors
 from registry.gitstore import GitRepo
-from registry.models import AccessToken, Repo, User
+from registry.models import AccessToken, Repo, User, live_tokens
 from registry.permissions import Action, Actor, allows, require
 from registry.services.changes import commit_target
 from xetstore.buckets import bucket_readable, bucket_require_write
@@ -169,14 +169,10 @@ def _holder(claims: dict) -> tuple[User | AnonymousUser, AccessToken | None]:
         if user is None:
             raise CasTokenInvalid("This Xet access token's account is disabled")
         return user, None
-    token = (
-        AccessToken.objects.select_related("user")
-        .filter(pk=claims["t"], user_id=claims["u"], revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = live_tokens().select_related("user").filter(pk=claims["t"], user_id=claims["u"]).first()
     if token is None:
         raise CasTokenInvalid("The hub token this Xet access token came from was revoked")
-    return token.user, token
+    return token.bearer, token
 
 
 _FETCH_SALT = "minihub.xet.fetch"

@@ -66,7 +66,7 @@ class TokenAuthMiddleware:
             value = _credential(request)
             if value is not None:
                 request.hub_token = token_authenticate(value=value)
-                request.user = request.hub_token.user
+                request.user = request.hub_token.bearer
         except errors.HubError as exc:
             return error_response(exc, request)
         # CSRF protects ambient credentials only: a request carrying a token, or no session

@@ -7,6 +7,7 @@ from registry.api import (
     lfs_files,
     likes,
     listing,
+    orgtokens,
     refs,
     repos,
     uploads,
@@ -25,6 +26,11 @@ urlpatterns = [
     path("validate-yaml", repos.ValidateYamlView.as_view()),
     path("users/<str:username>/likes", likes.UserLikesView.as_view()),
     path("settings/repositories", lfs_files.RepoStorageView.as_view()),
+    path("organizations/<str:org_name>/tokens", orgtokens.OrgTokensView.as_view()),
+    path(
+        "organizations/<str:org_name>/tokens/<uuid:public_id>",
+        orgtokens.OrgTokenView.as_view(),
+    ),
     path(
         "organizations/<str:namespace>/settings/repositories",
         lfs_files.RepoStorageView.as_view(),

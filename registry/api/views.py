@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from registry import errors
 from registry.blobs import blob_store
-from registry.selectors import user_orgs
+from registry.selectors import token_scoped, user_orgs
 from workers import health as worker_health
 
 
@@ -45,6 +45,14 @@ class WhoAmIView(APIView):
                 "role": token.role,
                 "createdAt": token.created_at,
             }
+            if token.expires_at is not None:
+                body["auth"]["accessToken"]["expiresAt"] = token.expires_at
+            if token.fine_grained:
+                body["auth"]["accessToken"]["fineGrained"] = {
+                    "canReadGatedRepos": False,
+                    "global": [],
+                    "scoped": token_scoped(token=token),
+                }
         return Response(body)
 
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from registry.models import AccessToken, Repo, Role
+from registry.models import AccessToken, Repo, Role, TokenGrant
 
 # Listing sort keys -> repo_search sort names (all on indexed columns but "updated").
 SORTS = {
@@ -110,12 +110,57 @@ class SignupForm(HubForm):
 
 
 class TokenCreateForm(HubForm):
+    """A read, write or fine-grained token; a fine-grained one names one repo or namespace
+    here (the services take several)."""
+
     name = forms.CharField(label="Token name", max_length=100)
     role = forms.ChoiceField(
         label="Role",
-        choices=[(r.value, r.label.title()) for r in AccessToken.TokenRole],
+        choices=[(r.value, r.label.capitalize()) for r in AccessToken.TokenRole],
         initial="read",
         widget=forms.RadioSelect,
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        choices=[
+            ("", "Never"),
+            ("7", "In 7 days"),
+            ("30", "In 30 days"),
+            ("90", "In 90 days"),
+            ("365", "In a year"),
+        ],  # fmt: skip
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    scope_type = forms.ChoiceField(
+        label="Fine-grained: scope",
+        choices=[(kind, kind) for kind in ("model", "dataset", "space", "org", "user")],
+        required=False,
+    )
+    scope_name = forms.CharField(
+        label="Fine-grained: repo id or namespace", max_length=140, required=False,
+        widget=forms.TextInput(attrs={"placeholder": "alice/my-model"}),
+    )  # fmt: skip
+    permissions = forms.MultipleChoiceField(
+        label="Fine-grained: permissions",
+        choices=[(p.value, p.value) for p in TokenGrant.Permission],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def scoped(self) -> list[dict] | None:
+        """The fine-grained scope in the services' shape, for a fine-grained token only."""
+        data = self.cleaned_data
+        if data["role"] != AccessToken.TokenRole.FINE_GRAINED:
+            return None
+        entity = {"type": data["scope_type"], "name": data["scope_name"].strip()}
+        return [{"entity": entity, "permissions": data["permissions"]}]
+
+
+class OrgTokenPolicyForm(HubForm):
+    token_max_days = forms.IntegerField(
+        label="Longest token lifetime (days; empty: unlimited)", required=False, min_value=1
     )
 
 

@@ -94,7 +94,9 @@ def has_liked(*, user: User, repo: Repo) -> bool:
 
 def live_tokens(*, user: User) -> list[AccessToken]:
     return list(
-        AccessToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+        AccessToken.objects.filter(user=user, revoked_at__isnull=True)
+        .prefetch_related("grants__repo__namespace", "grants__namespace")
+        .order_by("-created_at")
     )
 
 

@@ -4,7 +4,19 @@ routes match first; repo pages list their sub-pages explicitly and never catch `
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from registry.web.views import accounts, community, docs, edit, files, gated, history, home, repo
+from registry.web import oidc
+from registry.web.views import (
+    accounts,
+    community,
+    docs,
+    edit,
+    files,
+    gated,
+    history,
+    home,
+    orgtokens,
+    repo,
+)
 
 app_name = "web"
 
@@ -18,13 +30,27 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("login", accounts.SignInView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("oidc/authenticate/", oidc.SignInStart.as_view(), name="oidc-authenticate"),
+    path("oidc/callback/", oidc.SignInCallback.as_view(), name="oidc-callback"),
+    path("oidc/backchannel-logout", oidc.backchannel_logout, name="oidc-backchannel-logout"),
     path("join", accounts.signup, name="signup"),
     path("new", repo.new_repo, name="new"),
     path("search", home.search, name="search"),
     path("settings/tokens", accounts.tokens, name="tokens"),
     path("settings/tokens/<uuid:public_id>/revoke", accounts.token_revoke_view, name="revoke"),
+    path(
+        "settings/users/<str:username>/revoke-access",
+        orgtokens.user_access_revoke_view,
+        name="user-revoke-access",
+    ),
     path("organizations/new", accounts.org_new, name="org-new"),
     path("organizations/<str:org_name>/members", accounts.org_members, name="org-members"),
+    path("organizations/<str:org_name>/tokens", orgtokens.org_tokens, name="org-tokens"),
+    path(
+        "organizations/<str:org_name>/tokens/<uuid:public_id>/revoke",
+        orgtokens.org_token_revoke_view,
+        name="org-token-revoke",
+    ),
     path("docs", docs.index, name="docs"),
     path("docs/api", docs.api_reference, name="api-reference"),
     path("docs/<str:slug>", docs.page, name="doc"),

@@ -28,7 +28,8 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils.regex_helper import normalize
 
 from registry.gitstore import GitRepo
-from registry.models import Discussion, Membership, Repo
+from registry.models import Discussion, Membership, Repo, TokenGrant
+from registry.services.tokens import token_create
 from tests.conftest import make_token
 from tests.security.conftest import (
     API_PLURAL,
@@ -41,6 +42,7 @@ from tests.security.conftest import (
     body_of,
     file_line,
     header_line,
+    make_repo,
     ndjson,
 )
 
@@ -416,11 +418,21 @@ def _problem(response, missing, call: Call, secrets: list[bytes]) -> str | None:
     return None
 
 
-def _outsider(persona: str, charlie) -> Persona:
+def _fine_grained_elsewhere(alice) -> str:
+    """Alice's own fine-grained token with every permission, on an unrelated repo of hers."""
+    make_repo(alice, "elsewhere", private=True)
+    every = [p.value for p in TokenGrant.Permission]
+    scoped = [{"entity": {"type": "model", "name": "alice/elsewhere"}, "permissions": every}]
+    return token_create(user=alice, name="ci", role="fineGrained", scoped=scoped)[1]
+
+
+def _outsider(persona: str, charlie, alice) -> Persona:
     if persona == "anonymous":
         return Persona(persona, Client())
     if persona == "charlie-token":
         return Persona(persona, Client(), bearer(make_token(charlie)))
+    if persona == "alice-fine-grained-elsewhere":
+        return Persona(persona, Client(), bearer(_fine_grained_elsewhere(alice)))
     signed_in = Client()
     signed_in.force_login(charlie)
     return Persona(persona, signed_in)
@@ -453,9 +465,14 @@ def test_every_repo_route_is_filled_in_for_some_repo_type(routes, vault):
     assert unfilled == []
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "charlie-token", "charlie-session"])
-def test_outsiders_learn_nothing_from_any_route_of_a_private_repo(routes, vault, charlie, persona):
-    outsider = _outsider(persona, charlie)
+@pytest.mark.parametrize(
+    "persona",
+    ["anonymous", "charlie-token", "charlie-session", "alice-fine-grained-elsewhere"],
+)
+def test_outsiders_learn_nothing_from_any_route_of_a_private_repo(
+    routes, vault, charlie, alice, persona
+):
+    outsider = _outsider(persona, charlie, alice)
     secrets = vault.secrets()
     problems, asked = [], 0
     for route in routes:

@@ -1,5 +1,7 @@
 """Accounts: sign-up, profiles of users and orgs, access tokens, organizations and members."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -7,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -39,6 +42,8 @@ class SignInView(LoginView):
     HUB_LOGIN_ATTEMPTS failures in HUB_LOGIN_WINDOW_SECONDS: password guessing is slow."""
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.HUB_PASSWORD_LOGIN:
+            raise errors.Forbidden("Password sign-in is turned off on this hub; use single sign-on")
         username = request.POST.get("username", "")
         login_attempt_check(username=username, address=client_address(request))
         return super().post(request, *args, **kwargs)
@@ -54,7 +59,7 @@ class SignInView(LoginView):
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    if not settings.HUB_SIGNUP:
+    if not (settings.HUB_SIGNUP and settings.HUB_PASSWORD_LOGIN):
         raise errors.NotFound("Sign-up is turned off on this hub; ask an administrator")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +71,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except errors.HubError as exc:
             form.add_error("username", exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="registry.web.oidc.PasswordBackend")
             return redirect("/")
     return render(request, "account/signup.html", {"form": form})
 
@@ -99,14 +104,20 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             created = token_create(
-                user=request.user, name=form.cleaned_data["name"], role=form.cleaned_data["role"]
-            )
+                user=request.user, name=form.cleaned_data["name"], role=form.cleaned_data["role"],
+                expires_at=_days_ahead(form.cleaned_data["expires_in_days"]),
+                scoped=form.scoped(),
+            )  # fmt: skip
         except errors.HubError as exc:
             form.add_error("name", exc.message)
         else:
             form = TokenCreateForm()
     context = {"form": form, "created": created, "tokens": queries.live_tokens(user=request.user)}
     return render(request, "account/tokens.html", context)
+
+
+def _days_ahead(days: int | None) -> datetime | None:
+    return None if days is None else timezone.now() + timedelta(days=days)
 
 
 @session_only
