@@ -20,6 +20,8 @@ urlpatterns = [
     # /api/finetune and the /finetune/new page: before the registry's catch-alls.
     path("", include("finetune.urls")),
     path("", include("xetstore.bucket_urls")),
+    # /api/organizations/{org}/audit-log: before the registry's /api/ routes.
+    path("", include("audit.urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

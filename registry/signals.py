@@ -44,3 +44,32 @@ def repo_info_extras(*, repo, base_url: str, user=None, expand: frozenset = froz
     for _receiver, answer in answers:
         extras.update(answer or {})
     return extras
+
+
+# What the audit log records, sent with `action=` (e.g. "repo.commit", "repo.read",
+# "token.create", "auth.failed"), `user=` and `token=` (who acted, when the sender knows;
+# a listener may take them from the request it runs in), `repo=` or `namespace=` (whose
+# events these are), and `detail=` (revision, path, bytes, ...: plain JSON values).
+audit_event = Signal()
+
+
+def audit_send(*, action: str, user=None, token=None, repo=None, namespace=None, **detail) -> None:
+    """Sends `audit_event` when the current transaction commits (at once outside one): a
+    write rolled back is no event. Never a secret in `detail`: tokens go by row."""
+    transaction.on_commit(
+        lambda: audit_event.send(
+            sender=audit_event,
+            action=action,
+            user=user,
+            token=token,
+            repo=repo,
+            namespace=namespace,
+            detail=detail,
+        )
+    )
+
+
+def repo_read_audited(repo) -> bool:
+    """Whether reading `repo`'s files is an audit event: private and gated repos only (a
+    public file's readers are anyone)."""
+    return bool(repo.private or repo.gated)

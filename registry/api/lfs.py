@@ -8,7 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import errors
-from registry.request import base_url, caller, read_token_allowed, repo_url, web_repo
+from registry.request import (
+    base_url,
+    caller,
+    read_token_allowed,
+    repo_read_audit,
+    repo_url,
+    web_repo,
+)
 from registry.services import lfs
 from registry.serving import object_response
 
@@ -49,6 +56,8 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
 
     def links(kind: str, oid: str, size: int) -> dict:
         if kind == "download":
+            # The bytes may come straight from object storage: the link is the read.
+            repo_read_audit(request, repo, action="repo.read.lfs", oid=oid, bytes=size)
             href = lfs.download_url(oid=oid, size=size)
             if href is None:
                 href = f"{base}/lfs/objects/{oid}?token={lfs.sign_download(repo=repo, oid=oid)}"

@@ -8,7 +8,7 @@ from registry.names import validate_path_in_repo
 from registry.permissions import files_readable
 from registry.services.objects import object_stored
 from registry.services.repos import author_of, repo_refresh
-from registry.signals import repo_event_send
+from registry.signals import audit_send, repo_event_send
 from xetstore.models import XetUpload
 
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
@@ -149,4 +149,5 @@ def commit_create(
         scope="repo.content",
         updatedRefs=[{"ref": ref, "oldSha": head, "newSha": sha}],
     )
+    audit_send(action="repo.commit", user=user, repo=repo, ref=ref, oldSha=head, newSha=sha)
     return sha

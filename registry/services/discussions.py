@@ -9,7 +9,7 @@ from registry.gitstore import ZERO_OID, GitRepo, RefConflict
 from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, User
 from registry.permissions import Action, Actor, allows, require
 from registry.services.repos import author_of, repo_refresh
-from registry.signals import repo_event_send
+from registry.signals import audit_send, repo_event_send
 
 Status = Discussion.Status
 Kind = DiscussionEvent.Kind
@@ -257,6 +257,10 @@ def pr_merge(
         scope="repo.content",
         updatedRefs=[{"ref": target, "oldSha": base, "newSha": sha}],
     )
+    audit_send(
+        action="repo.merge", user=user, token=token, repo=discussion.repo, pr=discussion.num,
+        ref=target, oldSha=base, newSha=sha,
+    )  # fmt: skip
     return sha
 
 

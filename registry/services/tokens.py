@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from registry.errors import Conflict, InvalidCredentials, InvalidName
 from registry.models import AccessToken, User
+from registry.signals import audit_send
 
 TOKEN_PREFIX = "hf_"
 _ALPHABET = string.ascii_letters
@@ -44,6 +45,8 @@ def token_create(
             )
     except IntegrityError:
         raise Conflict("This token value is already in use") from None
+    # The token acted on is named in the detail; `token=` is the one an actor came with.
+    audit_send(action="token.create", user=user, tokenId=str(token.public_id), name=name, role=role)
     return token, value
 
 
@@ -67,6 +70,12 @@ def token_authenticate(*, value: str) -> AccessToken:
 
 
 def token_revoke(*, user: User, public_id: str) -> None:
-    AccessToken.objects.filter(user=user, public_id=public_id, revoked_at__isnull=True).update(
+    token = AccessToken.objects.filter(
+        user=user, public_id=public_id, revoked_at__isnull=True
+    ).first()
+    if token is None:
+        return
+    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    audit_send(action="token.revoke", user=user, tokenId=str(token.public_id), name=token.name)
