@@ -19,10 +19,15 @@ class AuditEventQuerySet(models.QuerySet):
         delete through only in a transaction that says it is the sweep."""
         with transaction.atomic(using=self.db):
             connection = transaction.get_connection(self.db)
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL minihub.audit_sweep = 'on'")
-            return self._raw_delete(self.db)
+            if connection.vendor != "postgresql":
+                return self._raw_delete(self.db)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('minihub.audit_sweep', 'on', true)")
+                deleted = self._raw_delete(self.db)
+                # Off again at once: inside an outer transaction the setting would outlive
+                # this block and let other deletes through.
+                cursor.execute("SELECT set_config('minihub.audit_sweep', 'off', true)")
+            return deleted
 
 
 class AuditEvent(models.Model):

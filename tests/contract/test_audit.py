@@ -9,6 +9,8 @@ import os
 import re
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,20 +30,14 @@ WEIGHTS = os.urandom(64 * 1024)
 GATED = b"gated weights\n"
 
 
-def _signed_in(hub, name: str) -> httpx.Client:
+@contextmanager
+def _signed_in(hub, name: str) -> Iterator[httpx.Client]:
     """A browser-like session (cookies, CSRF), as the pages that manage accounts want."""
-    client = httpx.Client(base_url=hub.url, timeout=30, follow_redirects=False)
-    client.get("/login")
-    sent = client.post(
-        "/login",
-        data={
-            "username": name,
-            "password": f"pw-{name}-12345",
-            "csrfmiddlewaretoken": client.cookies["csrftoken"],
-        },
-    )
-    assert sent.status_code == 302, sent.text[:300]
-    return client
+    with httpx.Client(base_url=hub.url, timeout=30, follow_redirects=False) as client:
+        client.get("/login")
+        sent = _post_form(client, "/login", username=name, password=f"pw-{name}-12345")
+        assert sent.status_code == 302, sent.text[:300]
+        yield client
 
 
 def _post_form(client: httpx.Client, url: str, **fields) -> httpx.Response:
