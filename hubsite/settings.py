@@ -127,6 +127,13 @@ HUB_OIDC_RECHECK_SECONDS = env_int("HUB_OIDC_RECHECK_SECONDS", 300, minimum=1)
 # never accepted anyway: tokens only). Turn off once everyone signs in with the provider.
 HUB_PASSWORD_LOGIN = env_bool("HUB_PASSWORD_LOGIN", True)
 
+# The audit log (audit/): writes, access changes, failed sign-ins and reads of private and
+# gated files. Each process spools events to HUB_DATA_DIR/audit-spool and moves them into
+# the database every HUB_AUDIT_FLUSH_MS; events older than HUB_AUDIT_RETENTION_DAYS go.
+HUB_AUDIT = env_bool("HUB_AUDIT", True)
+HUB_AUDIT_FLUSH_MS = env_int("HUB_AUDIT_FLUSH_MS", 1000, minimum=50)
+HUB_AUDIT_RETENTION_DAYS = env_int("HUB_AUDIT_RETENTION_DAYS", 365, minimum=1)
+
 # Hosted inference (read by the web processes and the inference workers).
 # Memory each worker process may fill with loaded models; least recently used go first.
 HUB_INFERENCE_MEMORY_MB = env_int("HUB_INFERENCE_MEMORY_MB", 2048, minimum=1)
@@ -317,10 +324,13 @@ INSTALLED_APPS = [
     "finetune",
     "viewer",
     "provenance",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "registry.api.middleware.RequestIdMiddleware",
+    # Early, so failed authentications and every later event name the request's address.
+    "audit.events.AuditContextMiddleware",
     "registry.api.accesslog.RequestLogMiddleware",
     "registry.api.limits.BodySizeLimitMiddleware",
     "registry.api.middleware.DatasetsServerMiddleware",

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("finetune.urls")),
     path("", include("provenance.urls")),
     path("", include("xetstore.bucket_urls")),
+    # /api/organizations/{org}/audit-log: before the registry's /api/ routes.
+    path("", include("audit.urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

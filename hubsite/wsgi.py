@@ -5,7 +5,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubsite.settings")
 django_application = get_wsgi_application()
 
-from spaces.app import space_app_fast  # noqa: E402  (needs the settings configured above)
+from audit.services import flusher_start  # noqa: E402  (needs the settings configured above)
+from spaces.app import space_app_fast  # noqa: E402
+
+# Each web process moves its audit spool into the database (and ingests dead processes').
+flusher_start()
 
 _SPACE_APPS = "/spaces-apps/"
 

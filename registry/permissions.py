@@ -37,6 +37,9 @@ class Action(StrEnum):
     WRITE = "write"  # commit, branches, tags, settings, create, move, delete repos
     # One's tokens, org creation, password; with a namespace: that organization's members.
     MANAGE_ACCOUNT = "manage_account"
+    # Read a namespace's audit log: its admins, with a session or a token of either role
+    # (an auditor's script exports with a read token).
+    AUDIT = "audit"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,15 @@ def _account_denial(actor: Actor, namespace: Namespace | None) -> errors.HubErro
         return errors.AuthenticationRequired()
     if namespace is not None and namespace_role(user=actor.user, namespace=namespace) != Role.ADMIN:
         return errors.Forbidden(f"Only admins of {namespace.name} manage its members")
+    return None
+
+
+def _audit_denial(actor: Actor, namespace: Namespace | None) -> errors.HubError | None:
+    if not actor.signed_in:
+        return errors.AuthenticationRequired()
+    if namespace is None or namespace_role(user=actor.user, namespace=namespace) != Role.ADMIN:
+        name = namespace.name if namespace is not None else "this namespace"
+        return errors.Forbidden(f"Only admins of {name} read its audit log")
     return None
 
 
@@ -164,6 +176,8 @@ def denial(
     """Why `actor` may not do `action` (on `repo`, or in `namespace`), or None if they may."""
     if action == Action.MANAGE_ACCOUNT:
         return _account_denial(actor, namespace)
+    if action == Action.AUDIT:
+        return _audit_denial(actor, namespace)
     if repo is not None and not Repo.objects.visible_to(_bearer(actor)).filter(pk=repo.pk).exists():
         return errors.RepoNotFound("Repository not found", anonymous=not actor.signed_in)
     if action == Action.READ:

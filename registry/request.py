@@ -20,8 +20,10 @@ from registry import errors
 from registry.gitstore import GitRepo
 from registry.models import AccessToken, Repo, User
 from registry.permissions import Actor
+from registry.repofiles import RepoFile
 from registry.selectors import REPO_TYPES, repo_get_visible
 from registry.services.limits import rate_limit_take
+from registry.signals import audit_send, repo_read_audited
 
 _PREFIX_TYPES = {None: "model", "": "model", "datasets": "dataset", "spaces": "space"}
 # When the server does not pass the raw path on, these refs are told apart the way the
@@ -95,6 +97,20 @@ def client_address(request: HttpRequest) -> str:
     if proxies == 0 or not forwarded[-1]:
         return request.META.get("REMOTE_ADDR", "")
     return forwarded[max(0, len(forwarded) - proxies)]
+
+
+def repo_read_audit(
+    request: HttpRequest, repo: Repo, *, action: str = "repo.read", **detail
+) -> None:
+    """Records a read of a private or gated repo's files for the audit log (who, which
+    token, what); public repos' reads are not events. Off the critical path: a spool line."""
+    if repo_read_audited(repo):
+        user, token = caller(request)
+        audit_send(action=action, user=user, token=token, repo=repo, **detail)
+
+
+def file_read_audit(request: HttpRequest, file: RepoFile, *, size: int) -> None:
+    repo_read_audit(request, file.repo, revision=file.sha, path=file.path, bytes=size)
 
 
 def repo_url(request: HttpRequest, repo: Repo) -> str:

@@ -62,12 +62,30 @@ def ref_move_refusal(*, repo, user, ref: str, sha: str, export) -> str | None:
     return next((answer for _receiver, answer in answers if answer), None)
 
 
-# Sent with `token=` (an AccessToken), `action=` ("create" | "revoke") and `by=` (the user who
-# did it; None for the system, as when an identity provider logs a user out) once committed.
-token_event = Signal()
+# What the audit log records, sent with `action=` (e.g. "repo.commit", "repo.read",
+# "token.create", "auth.failed"), `user=` and `token=` (who acted, when the sender knows;
+# a listener may take them from the request it runs in), `repo=` or `namespace=` (whose
+# events these are), and `detail=` (revision, path, bytes, ...: plain JSON values).
+audit_event = Signal()
 
 
-def token_event_send(*, token, action: str, by) -> None:
+def audit_send(*, action: str, user=None, token=None, repo=None, namespace=None, **detail) -> None:
+    """Sends `audit_event` when the current transaction commits (at once outside one): a
+    write rolled back is no event. Never a secret in `detail`: tokens go by row."""
     transaction.on_commit(
-        lambda: token_event.send(sender=type(token), token=token, action=action, by=by)
+        lambda: audit_event.send(
+            sender=audit_event,
+            action=action,
+            user=user,
+            token=token,
+            repo=repo,
+            namespace=namespace,
+            detail=detail,
+        )
     )
+
+
+def repo_read_audited(repo) -> bool:
+    """Whether reading `repo`'s files is an audit event: private and gated repos only (a
+    public file's readers are anyone)."""
+    return bool(repo.private or repo.gated)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from registry import errors
 from registry.serving import RangeRequest
+from registry.signals import audit_send, repo_read_audited
 from xetstore import services
 from xetstore.shard import MAX_SHARD_BYTES
 from xetstore.storage import xorb_store
@@ -101,6 +102,12 @@ def _reconstruction(request: HttpRequest, file_hash: str) -> services.Reconstruc
     file = services.file_readable(file_hash=services.hash_param(file_hash), claims=claims)
     # hf_xet always sends a Range (bytes=0-(size-1) for a whole file); past the end is a 416.
     span = RangeRequest.parse(request, file.size)
+    if claims.repo is not None and repo_read_audited(claims.repo):
+        # The CAS token names who asked the hub for it; the file is named by its Xet hash.
+        audit_send(
+            action="repo.read.xet", user=claims.user, repo=claims.repo,
+            xetHash=file.file_hash, bytes=span.end - span.start,
+        )  # fmt: skip
     return services.reconstruction_plan(request=request, file=file, start=span.start, end=span.end)
 
 

@@ -17,6 +17,7 @@ from registry.request import (
     caller,
     client_address,
     cursor_decode,
+    file_read_audit,
     next_link,
     open_git,
     query_bool,
@@ -27,7 +28,7 @@ from registry.request import (
 from registry.services.activity import download_record
 from registry.services.objects import xet_hashes
 from registry.services.scans import verdicts_of
-from registry.serving import file_response
+from registry.serving import RangeRequest, file_response
 from xetstore.services import cas_url
 
 TREE_PAGE_SIZE = 1000
@@ -111,6 +112,8 @@ def resolve(request: HttpRequest, namespace: str, name: str, rest: str, prefix: 
     file = repo_file_open(user=user, token=token, repo=repo, rev=rev, path=path)
     if request.method == "GET":
         download_record(repo=repo, client=client_address(request))
+        span = RangeRequest.parse(request, file.size)
+        file_read_audit(request, file, size=span.end - span.start)
     oid = file.lfs.oid if file.lfs is not None else file.entry.oid
     headers = {"X-Repo-Commit": file.sha, "ETag": f'"{oid}"', "X-Linked-Size": str(file.size)}
     if file.lfs is not None:

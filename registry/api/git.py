@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from registry import errors
 from registry.gitstore.http import SERVICES, GitHttpRequest, serve
 from registry.permissions import Action, Actor, require
-from registry.request import caller, open_git, read_token_allowed, web_repo
+from registry.request import caller, open_git, read_token_allowed, repo_read_audit, web_repo
 from registry.services.pushes import push_answered, push_check, push_landed
 
 _GIT_PROTOCOL_RE = re.compile(r"^[A-Za-z0-9._=:-]{1,100}$")
@@ -48,12 +48,14 @@ def _serve(request: HttpRequest, prefix: str | None, namespace: str, name: str, 
     require(Actor(user, token), Action.WRITE if push else Action.DOWNLOAD, repo=repo)
     git = open_git(repo)
     landing = push and request.method == "POST"  # not the ref advertisement before it
+    if not push and request.method == "POST":  # a clone or fetch: the pack is the read
+        repo_read_audit(request, repo, action="repo.clone")
     answer = serve(
         git,
         _git_request(request, service, path_info),
         decide=partial(push_check, user=user, repo=repo) if landing else None,
         after_push=partial(push_landed, repo=repo, git=git) if landing else None,
-        after_answer=partial(push_answered, repo=repo) if landing else None,
+        after_answer=partial(push_answered, user=user, token=token, repo=repo) if landing else None,
     )
     response = StreamingHttpResponse(answer.body, status=answer.status)
     for header, value in answer.headers.items():

@@ -13,6 +13,7 @@ from registry.request import (
     caller,
     from_job,
     read_token_allowed,
+    repo_read_audit,
     repo_url,
     web_repo,
 )
@@ -57,6 +58,8 @@ def batch(request: HttpRequest, namespace: str, name: str, prefix: str | None = 
 
     def links(kind: str, oid: str, size: int) -> dict:
         if kind == "download":
+            # The bytes may come straight from object storage: the link is the read.
+            repo_read_audit(request, repo, action="repo.read.lfs", oid=oid, bytes=size)
             href = None if job else lfs.download_url(oid=oid, size=size)
             if href is None:
                 signed = lfs.sign_download(repo=repo, oid=oid, user=user, token=token)

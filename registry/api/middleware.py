@@ -9,6 +9,7 @@ from registry.api.handler import error_response
 from registry.permissions import Action, denial
 from registry.request import SAFE_METHODS, actor, request_id_of, route_marks
 from registry.services.tokens import token_authenticate
+from registry.signals import audit_send
 
 # The Xet CAS checks its own bearer tokens (xetstore.tokens); they are not hub tokens.
 _OWN_CREDENTIALS_PREFIX = "/xet-cas/"
@@ -68,6 +69,9 @@ class TokenAuthMiddleware:
                 request.hub_token = token_authenticate(value=value)
                 request.user = request.hub_token.bearer
         except errors.HubError as exc:
+            if isinstance(exc, errors.InvalidCredentials):
+                scheme = request.headers.get("Authorization", "").partition(" ")[0].lower()
+                audit_send(action="auth.failed", method=scheme or "token")
             return error_response(exc, request)
         # CSRF protects ambient credentials only: a request carrying a token, or no session
         # cookie at all, cannot be forged from another site.

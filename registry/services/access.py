@@ -15,6 +15,7 @@ from django.utils import timezone
 from registry import errors
 from registry.models import AccessRequest, AccessToken, Repo, User
 from registry.permissions import Action, Actor, allows, require
+from registry.signals import audit_send
 
 FIELD_TYPES = {"text", "checkbox", "date_picker", "country", "select"}
 MAX_ANSWER = 1000
@@ -190,6 +191,10 @@ def access_request_handle(
     if not moved:
         raise errors.NotFound(f"{row.user.username}'s access request is already {status}")
     row.refresh_from_db()
+    audit_send(
+        action="access.decide", user=user, token=token, repo=repo, requester=row.user.username,
+        status=status,
+    )  # fmt: skip
     return row
 
 
@@ -207,13 +212,16 @@ def access_grant(
     decided = {"status": accepted, "reason": "", "decided_at": timezone.now(), "decided_by": user}
     try:
         with transaction.atomic():
-            return AccessRequest.objects.create(repo=repo, user=grantee, **decided)
+            row = AccessRequest.objects.create(repo=repo, user=grantee, **decided)
     except IntegrityError:
-        pass
-    if (
-        not AccessRequest.objects.filter(repo=repo, user=grantee)
-        .exclude(status=accepted)
-        .update(**decided)
-    ):
-        raise errors.BadRequest(f"{grantee.username} already has access to {repo.repo_id}")
-    return AccessRequest.objects.get(repo=repo, user=grantee)
+        if (
+            not AccessRequest.objects.filter(repo=repo, user=grantee)
+            .exclude(status=accepted)
+            .update(**decided)
+        ):
+            raise errors.BadRequest(
+                f"{grantee.username} already has access to {repo.repo_id}"
+            ) from None
+        row = AccessRequest.objects.get(repo=repo, user=grantee)
+    audit_send(action="access.grant", user=user, token=token, repo=repo, requester=grantee.username)
+    return row

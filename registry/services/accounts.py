@@ -4,6 +4,7 @@ from registry.errors import BadRequest, Conflict, InvalidName, NotFound
 from registry.models import Membership, Namespace, Organization, Role, User
 from registry.names import validate_namespace
 from registry.services.tokens import token_create
+from registry.signals import audit_send
 
 
 def _namespace_create(*, name: str, kind: str) -> Namespace:
@@ -69,6 +70,7 @@ def membership_set(*, org: Organization, user: User, role: str) -> Membership:
     if role not in Role.values:
         raise InvalidName(f"Role must be one of {', '.join(Role.values)}; got '{role}'")
     membership, _ = Membership.objects.update_or_create(org=org, user=user, defaults={"role": role})
+    audit_send(action="member.set", namespace=org.namespace, member=user.username, role=role)
     return membership
 
 
@@ -106,6 +108,7 @@ def member_remove(*, org: Organization, username: str) -> None:
         if target.role == Role.ADMIN and len(admins) == 1:
             raise BadRequest("An organization keeps at least one admin")
         target.delete()
+        audit_send(action="member.remove", namespace=org.namespace, member=target.user.username)
 
 
 def org_scans_require(*, org: Organization, required: bool) -> None:
@@ -116,3 +119,8 @@ def org_scans_require(*, org: Organization, required: bool) -> None:
 def org_visibility_set(*, org: Organization, repos_private_by_default: bool) -> None:
     """Whether the org's new repos start private when their creator does not say."""
     Organization.objects.filter(pk=org.pk).update(repos_private_by_default=repos_private_by_default)
+    audit_send(
+        action="org.settings",
+        namespace=org.namespace,
+        repos_private_by_default=repos_private_by_default,
+    )

@@ -9,7 +9,7 @@ from registry.permissions import files_readable
 from registry.services.objects import commit_export, object_stored
 from registry.services.repos import author_of, repo_refresh
 from registry.services.scans import scans_gate, scans_required
-from registry.signals import ref_move_refusal, repo_event_send
+from registry.signals import audit_send, ref_move_refusal, repo_event_send
 from xetstore.models import XetUpload
 
 # A commit that loses the ref race without a parentCommit is rebuilt on the new head.
@@ -174,4 +174,5 @@ def commit_create(
         scope="repo.content",
         updatedRefs=[{"ref": ref, "oldSha": head, "newSha": sha}],
     )
+    audit_send(action="repo.commit", user=user, repo=repo, ref=ref, oldSha=head, newSha=sha)
     return sha

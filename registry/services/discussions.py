@@ -10,7 +10,7 @@ from registry.models import AccessToken, Discussion, DiscussionEvent, Repo, User
 from registry.permissions import Action, Actor, allows, require
 from registry.services.commits import ref_move_require
 from registry.services.repos import author_of, repo_refresh
-from registry.signals import repo_event_send
+from registry.signals import audit_send, repo_event_send
 
 Status = Discussion.Status
 Kind = DiscussionEvent.Kind
@@ -259,6 +259,10 @@ def pr_merge(
         scope="repo.content",
         updatedRefs=[{"ref": target, "oldSha": base, "newSha": sha}],
     )
+    audit_send(
+        action="repo.merge", user=user, token=token, repo=discussion.repo, pr=discussion.num,
+        ref=target, oldSha=base, newSha=sha,
+    )  # fmt: skip
     return sha
 
 

@@ -5,13 +5,13 @@ from registry.errors import HubError
 from registry.gitstore import GitRepo
 from registry.gitstore.push import Pushed, RefUpdate
 from registry.gitstore.repo import ZERO_OID
-from registry.models import Repo, User
+from registry.models import AccessToken, Repo, User
 from registry.names import validate_path_in_repo, validate_ref_name
 from registry.services.lfs import lfs_reachable
 from registry.services.objects import commit_export
 from registry.services.repos import repo_changed, repo_reindex
 from registry.services.scans import scans_gate, scans_required
-from registry.signals import ref_move_refusal, repo_event_send
+from registry.signals import audit_send, ref_move_refusal, repo_event_send
 
 MAIN = "refs/heads/main"
 
@@ -111,7 +111,9 @@ def push_landed(updates: list[RefUpdate], *, repo: Repo, git: GitRepo) -> None:
         repo_reindex(repo=repo, git=git)
 
 
-def push_answered(updates: list[RefUpdate], *, repo: Repo) -> None:
+def push_answered(
+    updates: list[RefUpdate], *, user: User, token: AccessToken | None, repo: Repo
+) -> None:
     """After: the widget examples and leaderboards that follow main catch up, and webhooks
     hear of every ref the push moved (created: no old sha; deleted: no new one)."""
     if any(update.ref == MAIN for update in updates):
@@ -123,6 +125,7 @@ def push_answered(updates: list[RefUpdate], *, repo: Repo) -> None:
     ]
     if refs:
         repo_event_send(repo=repo, action="update", scope="repo.content", updatedRefs=refs)
+        audit_send(action="repo.push", user=user, token=token, repo=repo, updatedRefs=refs)
 
 
 def _sha(oid: str) -> str | None:

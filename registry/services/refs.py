@@ -8,6 +8,7 @@ from registry.names import validate_ref_name, validate_revision
 from registry.permissions import Action, Actor, require
 from registry.services.commits import ref_move_require
 from registry.services.repos import author_of, repo_refresh
+from registry.signals import audit_send
 
 DEFAULT_BRANCH = "main"
 
@@ -52,6 +53,7 @@ def branch_create(
     ref = f"refs/heads/{validate_ref_name(branch, kind='branch')}"
     target = git.resolve(validate_revision(starting_point or DEFAULT_BRANCH))
     _create(git, ref, target)
+    audit_send(action="branch.create", user=user, token=token, repo=repo, ref=ref, newSha=target)
     return target
 
 
@@ -67,6 +69,7 @@ def branch_delete(
         if current is None:
             raise errors.RevisionNotFound(f"Invalid rev id: {branch}")
         git.update_ref(ref, ZERO_OID, current)
+    audit_send(action="branch.delete", user=user, token=token, repo=repo, ref=ref, oldSha=current)
 
 
 def tag_create(
@@ -89,6 +92,7 @@ def tag_create(
     if message:
         target = git.write_tag(name=tag, target=commit, message=message, author=author_of(user))
     _create(git, ref, target)
+    audit_send(action="tag.create", user=user, token=token, repo=repo, ref=ref, newSha=commit)
     return commit
 
 
@@ -103,6 +107,7 @@ def tag_delete(
             raise errors.RevisionNotFound(f"Invalid rev id: {tag}")
         # The ref's own value: the tag object, for annotated tags.
         git.update_ref(ref, ZERO_OID, current)
+    audit_send(action="tag.delete", user=user, token=token, repo=repo, ref=ref, oldSha=current)
 
 
 def super_squash(
@@ -121,4 +126,7 @@ def super_squash(
         git.update_ref(ref, sha, head)
     if ref == f"refs/heads/{DEFAULT_BRANCH}":
         repo_refresh(repo=repo, git=git)
+    audit_send(
+        action="branch.squash", user=user, token=token, repo=repo, ref=ref, oldSha=head, newSha=sha
+    )
     return sha

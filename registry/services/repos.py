@@ -7,7 +7,7 @@ from registry.models import Namespace, Organization, Repo, RepoRedirect, RepoTag
 from registry.names import validate_repo_name
 from registry.permissions import Action, Actor, require
 from registry.selectors import card_at
-from registry.signals import repo_event_send, repo_main_moved
+from registry.signals import audit_send, repo_event_send, repo_main_moved
 
 INITIAL_COMMIT_TITLE = "initial commit"
 
@@ -143,6 +143,7 @@ def repo_create(
         raise
     repo_refresh(repo=repo, git=git)
     repo_event_send(repo=repo, action="create", scope="repo")
+    audit_send(action="repo.create", user=user, token=token, repo=repo, private=repo.private)
     return repo
 
 
@@ -174,6 +175,7 @@ def repo_delete(*, user: User, token, repo: Repo) -> None:
     repo.delete()
     GitRepo.destroy(storage_id)
     repo_event_send(repo=repo, action="delete", scope="repo")
+    audit_send(action="repo.delete", user=user, token=token, repo=repo)
 
 
 def repo_refresh(*, repo: Repo, git: GitRepo) -> None:
@@ -250,6 +252,9 @@ def repo_move(*, user: User, token, repo: Repo, to_repo: str) -> Repo:
             f"A {repo.type} repository called {target.name}/{name} already exists"
         ) from None
     repo_event_send(repo=repo, action="move", scope="repo", oldName=f"{old_namespace}/{old_name}")
+    audit_send(
+        action="repo.move", user=user, token=token, repo=repo, oldName=f"{old_namespace}/{old_name}"
+    )
     return repo
 
 
@@ -267,4 +272,8 @@ def repo_update_settings(
     # The Hub's `updatedConfig` names only the keys it supports (`private` here).
     config = {"private": repo.private} if private is not None else {}
     repo_event_send(repo=repo, action="update", scope="repo.config", updatedConfig=config)
+    audit_send(
+        action="repo.settings", user=user, token=token, repo=repo, private=repo.private,
+        gated=repo.gated or False,
+    )  # fmt: skip
     return repo

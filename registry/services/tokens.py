@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from registry import signals
 from registry.errors import Conflict, InvalidCredentials, InvalidName, NotFound
 from registry.models import (
     AccessToken,
@@ -21,6 +20,7 @@ from registry.models import (
     live_tokens,
     memberships_of,
 )
+from registry.signals import audit_send
 
 TOKEN_PREFIX = "hf_"
 _ALPHABET = string.ascii_letters
@@ -73,7 +73,8 @@ def token_create(
             TokenGrant.objects.bulk_create(grants)
     except IntegrityError:
         raise Conflict("This token value is already in use") from None
-    signals.token_event_send(token=token, action="create", by=user)
+    # The token acted on is named in the detail; `token=` is the one an actor came with.
+    audit_send(action="token.create", user=user, tokenId=str(token.public_id), name=name, role=role)
     return token, value
 
 
@@ -153,7 +154,7 @@ def _revoke(tokens: QuerySet[AccessToken], *, by: User | None) -> int:
     revoked = list(tokens.filter(revoked_at__isnull=True))
     AccessToken.objects.filter(pk__in=[t.pk for t in revoked]).update(revoked_at=timezone.now())
     for token in revoked:
-        signals.token_event_send(token=token, action="revoke", by=by)
+        audit_send(action="token.revoke", user=by, tokenId=str(token.public_id), name=token.name)
     return len(revoked)
 
 

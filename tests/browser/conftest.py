@@ -13,12 +13,16 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
-    live = LiveHub(
-        tmp_path_factory.mktemp("web-hub"),
-        HUB_SIGNUP="true",
-        # The webhook test's receiver listens on loopback, denied to webhooks by default.
-        HUB_WEBHOOK_DENIED_NETWORKS="169.254.0.0/16",
-    ).start().add_accounts()
+    live = (
+        LiveHub(
+            tmp_path_factory.mktemp("web-hub"),
+            HUB_SIGNUP="true",
+            # The webhook test's receiver listens on loopback, denied to webhooks by default.
+            HUB_WEBHOOK_DENIED_NETWORKS="169.254.0.0/16",
+        )
+        .start()
+        .add_accounts()
+    )
     yield live
     live.close()
 

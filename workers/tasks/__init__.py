@@ -1,3 +1,4 @@
+import workers.tasks.audit  # noqa: F401  (connects the audit flusher's start)
 from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples

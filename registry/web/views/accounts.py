@@ -32,6 +32,7 @@ from registry.services.logins import (
     login_success_record,
 )
 from registry.services.tokens import token_create, token_revoke
+from registry.signals import audit_send
 from registry.web import queries
 from registry.web.forms import MemberForm, OrgCreateForm, SignupForm, TokenCreateForm
 from registry.web.views.common import page_number
@@ -51,6 +52,7 @@ class SignInView(LoginView):
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         username = self.request.POST.get("username", "")
         login_failure_record(username=username, address=client_address(self.request))
+        audit_send(action="auth.failed", method="password", username=username[:150])
         return super().form_invalid(form)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:

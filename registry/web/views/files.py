@@ -13,7 +13,7 @@ from registry import errors
 from registry.gitstore import Entry, GitRepo
 from registry.names import validate_path_in_repo
 from registry.repofiles import RepoFile, repo_file_open
-from registry.request import caller, open_git, rev_and_path, web_repo
+from registry.request import caller, file_read_audit, open_git, rev_and_path, web_repo
 from registry.services.scans import verdicts_of
 from registry.web import queries
 from registry.web.preview import PreviewError, preview_format, table_page
@@ -170,6 +170,7 @@ def raw(
     user, token = caller(request)
     file = repo_file_open(user=user, token=token, repo=repo, rev=rev, path=path)
     content_type = IMAGE_TYPES.get(_extension(path), "text/plain; charset=utf-8")
+    file_read_audit(request, file, size=file.size)
     response = StreamingHttpResponse(file.chunks(), content_type=content_type)
     response["Content-Length"] = str(file.size)
     response["Content-Security-Policy"] = _RAW_CSP
