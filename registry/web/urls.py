@@ -22,6 +22,7 @@ urlpatterns = [
     path("new", repo.new_repo, name="new"),
     path("search", home.search, name="search"),
     path("settings/tokens", accounts.tokens, name="tokens"),
+    path("settings/password", accounts.password_change, name="password"),
     path("settings/tokens/<uuid:public_id>/revoke", accounts.token_revoke_view, name="revoke"),
     path("organizations/new", accounts.org_new, name="org-new"),
     path("organizations/<str:org_name>/members", accounts.org_members, name="org-members"),
