@@ -171,6 +171,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-live-search]").forEach(liveSearch);
     document.querySelectorAll("form[data-quicksearch]").forEach(quickSearch);
+    // Code blocks scroll sideways on narrow screens: keyboard users need to reach them too.
+    document.querySelectorAll(".markdown pre").forEach(function (pre) { pre.tabIndex = 0; });
     document.querySelectorAll("form[data-confirm-field]").forEach(typedConfirmation);
   });
 })();
