@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from huggingface_hub import CommitOperationAdd, HfApi
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 
 SERIOUS = {"serious", "critical"}
 CARD = (
@@ -100,7 +100,6 @@ def test_the_main_pages_have_no_serious_accessibility_finding_nor_console_error(
             signed_in.set_viewport_size(viewport)
             if problems := _serious(signed_in):
                 findings[f"{name} at {width}"] = problems
-        screenshot(signed_in, f"a11y-{name.replace(' ', '-')}")
 
     assert findings == {}
     assert signed_in.errors == []
