@@ -9,6 +9,10 @@ PORT ?= 8000
 
 .PHONY: run test lint system-deps
 
+# bash with pipefail: a test pass piped through its prefix still fails when pytest does.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 # The hub with its inference and evaluation workers. torch goes first, pinned, so the CPU
 # build is the one that lands (a bare `torch` requirement would pull a multi-GB CUDA build).
 $(STAMP): pyproject.toml
@@ -43,7 +47,8 @@ lint: $(TEST_STAMP)
 
 # The suite runs twice: on the embedded default (SQLite, filesystem broker) and on
 # PostgreSQL + Redis, each with a data directory, databases and Redis numbers of its own,
-# so the two passes run side by side (each prints its report when it ends). The
+# so the two passes run side by side; each line is printed as pytest writes it (a line per
+# finished test file), prefixed with its pass. The
 # benchmarks' smoke tests run once, each in one pass: they check the scripts, not the
 # database; those whose benchmark is meant for PostgreSQL + Redis run in that pass.
 # Some long end-to-end runs also run once, to keep CI's time: the client's own test suite
@@ -56,15 +61,17 @@ EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.p
 	tests/spaces/test_gradio.py tests/jobs/test_pages.py tests/jobs/test_uv_jobs.py
 
 test: $(TEST_STAMP) system-deps lint
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-production
+	$(MAKE) --no-print-directory -j2 test-embedded test-production
 
 .PHONY: test-embedded test-production
 test-embedded: $(TEST_STAMP) system-deps
 	HUB_DATA_DIR=$(CURDIR)/.test-data/embedded HUB_DATABASE_URL= HUB_BROKER_URL= \
-		$(PY) -m pytest $(addprefix --ignore=,$(PRODUCTION_ONLY)) $(PYTEST_ARGS)
+		$(PY) -m pytest $(addprefix --ignore=,$(PRODUCTION_ONLY)) $(PYTEST_ARGS) 2>&1 \
+		| sed -u 's/^/embedded: /'
 
 test-production: $(TEST_STAMP) system-deps
 	HUB_DATA_DIR=$(CURDIR)/.test-data/production \
 		HUB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/minihub \
 		HUB_BROKER_URL=redis://127.0.0.1:6379/0 \
-		$(PY) -m pytest $(addprefix --ignore=,$(EMBEDDED_ONLY)) $(PYTEST_ARGS)
+		$(PY) -m pytest $(addprefix --ignore=,$(EMBEDDED_ONLY)) $(PYTEST_ARGS) 2>&1 \
+		| sed -u 's/^/production: /'

@@ -134,6 +134,30 @@ def leaderboard_rows(*, user: User, board: Leaderboard) -> list[Row]:
     return rank(rows, board.task, board.main_metric)
 
 
+# Leaderboards a model page ranks it on: each one ranks its whole board, so a few.
+RANKED_BOARDS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Placing:
+    board: Leaderboard
+    rank: int
+    ranked: int  # rows with a rank on the board
+
+
+def model_placings(*, user: User, model: Repo) -> list[Placing]:
+    """Where `model` ranks on the visible leaderboards it was entered on (unranked: left out)."""
+    boards = leaderboards_visible(user=user).filter(entries__model_repo=model).distinct()
+    placings = []
+    for board in boards[:RANKED_BOARDS_SHOWN]:
+        rows = leaderboard_rows(user=user, board=board)
+        ranks = [row.rank for row in rows if row.model.pk == model.pk and row.rank]
+        if ranks:
+            ranked = sum(1 for row in rows if row.rank)
+            placings.append(Placing(board=board, rank=ranks[0], ranked=ranked))
+    return placings
+
+
 def rank(rows: list[Row], task: str, main: str) -> list[Row]:
     """Verified rows with a value first, best main metric first (ties: older result first)."""
     sign = 1 if metric(task, main).higher_is_better else -1

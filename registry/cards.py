@@ -212,8 +212,9 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
 
 
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "linkify": False})
-    return md.enable(["table", "strikethrough"])
+    # linkify: bare URLs become links, as on the Hub (cards and discussion comments alike).
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "linkify": True})
+    return md.enable(["table", "strikethrough", "linkify"])
 
 
 _MD = _markdown()

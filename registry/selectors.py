@@ -1,8 +1,20 @@
 """Reads. Every view, page and task asks here; visibility rules live in one place."""
 
+from django.db.models import Q
+
 from registry import errors
 from registry.cards import CARD_MAX_BYTES, card_metadata_check
-from registry.models import AccessToken, Like, Membership, Repo, RepoRedirect, RepoTag, User
+from registry.models import (
+    AccessToken,
+    Like,
+    Membership,
+    Namespace,
+    Organization,
+    Repo,
+    RepoRedirect,
+    RepoTag,
+    User,
+)
 
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
@@ -177,3 +189,36 @@ def model_children(*, user: User, repo: Repo):
     return Repo.objects.visible_to(user).filter(
         type=Repo.Type.MODEL, tag_rows__tag=f"base_model:{repo.repo_id}"
     )
+
+
+QUICK_SEARCH_LIMIT = 5
+
+
+def quick_search(*, user: User, q: str, limit: int = QUICK_SEARCH_LIMIT) -> dict:
+    """The header's type-ahead: the first repos of each type `user` may see whose id contains
+    `q` (most liked first), and the users and organizations whose name does.
+
+    Each kind is one bounded query, and a COUNT for the repos, as the Hub's quicksearch
+    reports `modelsCount`. Accounts are public, as on the Hub; repos go through visible_to.
+    """
+    repos = Repo.objects.visible_to(user).select_related("namespace")
+    if "/" in q:
+        namespace, _, name = q.partition("/")
+        repos = repos.filter(namespace__name__iexact=namespace, name__icontains=name)
+    else:
+        repos = repos.filter(Q(name__icontains=q) | Q(namespace__name__icontains=q))
+    found: dict = {"q": q}
+    for plural, repo_type in REPO_TYPES.items():
+        of_type = repos.filter(type=repo_type)
+        found[plural] = list(of_type.order_by("-likes", "-downloads", "-id")[:limit])
+        found[f"{plural}Count"] = of_type.count()
+    namespaces = Namespace.objects.filter(name__icontains=q).order_by("name")
+    found["users"] = list(
+        User.objects.filter(namespace__in=namespaces).order_by("username")[:limit]
+    )
+    found["orgs"] = list(
+        Organization.objects.filter(namespace__in=namespaces)
+        .select_related("namespace")
+        .order_by("namespace__name")[:limit]
+    )
+    return found

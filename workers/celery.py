@@ -1,8 +1,12 @@
 """The Celery app. Only this package knows Celery; the rest of the hub calls its functions."""
 
+import logging
 import os
+import warnings
 
 from celery import Celery
+from celery.exceptions import SecurityWarning
+from celery.signals import worker_init
 from django.conf import settings
 
 from workers import transport
@@ -37,7 +41,9 @@ def _broker_options() -> dict:
     for folder in (queue_dir, processed_dir, results_dir, control_dir):
         folder.mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": f"{transport.ALIAS}://",
+        # A host for kombu to name: the transport ignores it, but without one kombu warns "No
+        # hostname was supplied" on every connection, which reads like a fault at start-up.
+        "broker_url": f"{transport.ALIAS}://localhost",
         "broker_transport_options": {
             "data_folder_in": str(queue_dir),
             "data_folder_out": str(queue_dir),
@@ -63,3 +69,22 @@ app.conf.update(
     **_broker_options(),
 )
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
+
+
+# The workers run as root on purpose: the sandbox (Spaces, Jobs, evaluation's user code) must
+# switch each run to a uid of its own and create its cgroup, which only root can do, and what
+# runs as root is the hub's own code; user code never does. Messages are JSON only (Celery
+# refuses pickle as root unless C_FORCE_ROOT is set, and we never set it). So Celery's
+# "superuser privileges" warning, printed by every worker at start, is replaced by one line
+# that says why (docs/operations.md, "Processes").
+warnings.filterwarnings(
+    "ignore", message="You're running the worker with superuser", category=SecurityWarning
+)
+
+
+@worker_init.connect
+def _say_why_root(**_: object) -> None:
+    if os.geteuid() == 0:
+        logging.getLogger("workers").info(
+            "The worker runs as root so the sandbox can give each Space and Job a uid of its own"
+        )

@@ -2,6 +2,7 @@ from django import template
 
 from evaluation.hubresults import model_eval_results
 from evaluation.plots import size_label
+from evaluation.selectors import model_placings
 from registry.models import Repo
 
 register = template.Library()
@@ -20,8 +21,10 @@ def model_eval_results_tag(context: template.Context, repo: Repo) -> dict:
     """`{% model_eval_results repo %}`: the model's results in the Hub's format, verified
     ones (the hub's jobs, or a token that proves them) apart from community-reported ones."""
     request = context.get("request")
-    results = model_eval_results(user=getattr(request, "user", None), model=repo, base_url="")
+    user = getattr(request, "user", None)
+    results = model_eval_results(user=user, model=repo, base_url="")
     return {
+        "placings": model_placings(user=user, model=repo) if user is not None else [],
         "verified": [r for r in results if r.get("verified")],
         "reported": [r for r in results if not r.get("verified") and "data" in r],
         "invalid": [r for r in results if "error" in r],

@@ -8,6 +8,7 @@ from registry.api import (
     likes,
     listing,
     orgtokens,
+    quicksearch,
     refs,
     repos,
     uploads,
@@ -19,6 +20,7 @@ REPO = r"(?P<repo_type>models|datasets|spaces)/(?P<namespace>[^/]+)/(?P<name>[^/
 urlpatterns = [
     path("whoami-v2", views.WhoAmIView.as_view()),
     path("health", views.HealthView.as_view()),
+    path("quicksearch", quicksearch.QuickSearchView.as_view()),
     path("agent-harnesses", repos.AgentHarnessesView.as_view()),
     path("repos/create", repos.RepoCreateView.as_view()),
     path("repos/delete", repos.RepoDeleteView.as_view()),

@@ -124,3 +124,10 @@ def org_visibility_set(*, org: Organization, repos_private_by_default: bool) -> 
         namespace=org.namespace,
         repos_private_by_default=repos_private_by_default,
     )
+
+
+def user_password_change(*, user: User, password: str) -> None:
+    """Sets a new password (already checked by the caller against the validators); every
+    other session of the user ends, since Django ties sessions to the password hash."""
+    user.set_password(password)
+    user.save(update_fields=["password"])

@@ -102,10 +102,12 @@ def repo_create(
     repo_type: str,
     private: bool | None,
     space_sdk: str | None = None,
+    license: str | None = None,
 ) -> Repo:
     """Creates the repo row and its git repository with an initial commit; all or nothing.
 
-    A Space starts, as on the Hub, with a README.md whose metadata names its SDK.
+    A Space starts, as on the Hub, with a README.md whose metadata names its SDK; a
+    `license` (the new-repo page's field) goes into that card's metadata, or a card of its own.
     """
     validate_repo_name(name)
     if repo_type not in Repo.Type.values:
@@ -123,8 +125,8 @@ def repo_create(
         changes = [
             Change("add", ".gitattributes", git.write_blob(default_gitattributes(repo_type)))
         ]
-        if repo_type == Repo.Type.SPACE:
-            readme = _space_readme(name, space_sdk or "static")
+        readme = _initial_readme(repo_type, name, space_sdk, license)
+        if readme is not None:
             changes.append(Change("add", "README.md", git.write_blob(readme)))
         sha = git.write_commit(
             parent=None,
@@ -147,11 +149,20 @@ def repo_create(
     return repo
 
 
-def _space_readme(name: str, sdk: str) -> bytes:
+def _initial_readme(
+    repo_type: str, name: str, sdk: str | None, license: str | None
+) -> bytes | None:
+    licensed = f"license: {license}\n" if license else ""
+    if repo_type == Repo.Type.SPACE:
+        return _space_readme(name, sdk or "static", licensed)
+    return f"---\n{licensed}---\n".encode() if licensed else None
+
+
+def _space_readme(name: str, sdk: str, licensed: str) -> bytes:
     return (
         f"---\ntitle: {name}\nemoji: 🚀\ncolorFrom: blue\ncolorTo: red\nsdk: {sdk}\n"
-        "pinned: false\n---\n\nThe `sdk`, `app_file` and the rest of the metadata above say "
-        "how this Space runs; see the hub's docs.\n"
+        f"{licensed}pinned: false\n---\n\nThe `sdk`, `app_file` and the rest of the metadata "
+        "above say how this Space runs; see the hub's docs.\n"
     ).encode()
 
 

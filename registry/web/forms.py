@@ -74,14 +74,41 @@ class HubForm(forms.Form):
 
 _TYPES = [(t.value, t.label.title()) for t in Repo.Type]
 _VISIBILITY = [("public", "Public"), ("private", "Private")]
+# The licenses people pick most on the Hub, by the identifiers cards use (`license:`).
+_LICENSES = [
+    ("", "None yet"),
+    ("apache-2.0", "Apache 2.0"),
+    ("mit", "MIT"),
+    ("bsd-3-clause", "BSD 3-clause"),
+    ("cc-by-4.0", "CC BY 4.0"),
+    ("cc-by-sa-4.0", "CC BY-SA 4.0"),
+    ("cc-by-nc-4.0", "CC BY-NC 4.0"),
+    ("cc0-1.0", "CC0 1.0"),
+    ("gpl-3.0", "GPL 3.0"),
+    ("lgpl-3.0", "LGPL 3.0"),
+    ("agpl-3.0", "AGPL 3.0"),
+    ("openrail", "OpenRAIL"),
+    ("llama3", "Llama 3"),
+    ("other", "Other"),
+]
 
 
 class RepoCreateForm(HubForm):
     owner = forms.ChoiceField(label="Owner")
     name = forms.CharField(label="Name", max_length=96)
     type = forms.ChoiceField(label="Type", choices=_TYPES, initial="model")
+    license = forms.ChoiceField(
+        label="License",
+        choices=_LICENSES,
+        required=False,
+        help_text="Written into the card's metadata (README.md) in the first commit.",
+    )
     visibility = forms.ChoiceField(
-        label="Visibility", choices=_VISIBILITY, initial="public", widget=forms.RadioSelect
+        label="Visibility",
+        choices=_VISIBILITY,
+        initial="public",
+        widget=forms.RadioSelect,
+        help_text="Only you (and your organization's members) see a private repository.",
     )
 
     def __init__(self, *args, owners: list[str], **kwargs):

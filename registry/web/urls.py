@@ -37,6 +37,7 @@ urlpatterns = [
     path("new", repo.new_repo, name="new"),
     path("search", home.search, name="search"),
     path("settings/tokens", accounts.tokens, name="tokens"),
+    path("settings/password", accounts.password_change, name="password"),
     path("settings/tokens/<uuid:public_id>/revoke", accounts.token_revoke_view, name="revoke"),
     path(
         "settings/users/<str:username>/revoke-access",

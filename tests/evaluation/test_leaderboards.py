@@ -61,7 +61,7 @@ def test_only_the_datasets_writers_define_its_leaderboards(charlie, reviews):
 
 
 def test_models_are_ranked_by_the_main_metric_with_their_size_and_commit(
-    alice, bob, tmp_path, board
+    client, alice, bob, tmp_path, board
 ):
     positive = constant(alice, tmp_path, "yes-man", 1)
     negative = constant(bob, tmp_path, "no-man", 0)
@@ -78,6 +78,10 @@ def test_models_are_ranked_by_the_main_metric_with_their_size_and_commit(
     counted = AutoModelForSequenceClassification.from_pretrained(tmp_path / "yes-man")
     assert rows[0].parameters == counted.num_parameters()
     assert rows[0].sha == positive.head_sha and rows[0].verified
+    # Each model's page says where it ranks, linking the board.
+    page = client.get("/bob/no-man").content.decode()
+    board_link = f'<a href="/leaderboards/{board.path}">Sentiment</a>'
+    assert f'<span class="rank">#2</span> of 2 on {board_link}' in page
 
 
 def test_self_reported_card_results_appear_marked_and_unranked(alice, tmp_path, board):

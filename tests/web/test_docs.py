@@ -32,3 +32,11 @@ def test_the_api_reference_page_lists_endpoints(client, db):
     page = client.get("/docs/api").content.decode()
 
     assert "/api/{repo_type}/{namespace}/{name}/tree/{rest}" in page
+
+
+def test_each_guide_shows_this_hubs_address_and_has_a_title_of_its_own(client, db):
+    page = client.get("/docs/clients", HTTP_HOST="hub.internal:9443").content.decode()
+
+    assert "<title>Using the clients with Minihub · Minihub docs</title>" in page
+    assert "http://hub.internal:9443/alice/tiny-bert" in page
+    assert "127.0.0.1:8000" not in page and "hub.example:8000" not in page

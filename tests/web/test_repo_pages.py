@@ -72,7 +72,8 @@ def test_the_tree_lists_folders_first_with_sizes_and_last_commits(client, alice,
 
     page = client.get("/alice/tiny/tree/main").content.decode()
 
-    assert page.index("src/</a>") < page.index("README.md</a>")
+    assert page.index(">src</a>") < page.index("README.md</a>")
+    assert page[: page.index(">src</a>")].rfind('class="icon folder"') > page.find("<tbody>")
     row = page[page.index("config.json</a>") :].split("</tr>")[0]
     assert "15\xa0bytes" in row and "Widen the model" in row
     readme_row = page[page.index("README.md</a>") :].split("</tr>")[0]

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +25,7 @@ from registry.services.accounts import (
     org_visibility_set,
     user_create,
     user_get,
+    user_password_change,
 )
 from registry.services.logins import (
     login_attempt_check,
@@ -58,6 +59,20 @@ class SignInView(LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         login_success_record(username=self.request.POST.get("username", ""))
         return super().form_valid(form)
+
+
+@session_only
+@never_cache
+def password_change(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's new password: the old one first, then the hub's validators."""
+    require(actor(request), Action.MANAGE_ACCOUNT)
+    form = PasswordChangeForm(request.user, request.POST or None, label_suffix="")
+    if request.method == "POST" and form.is_valid():
+        user_password_change(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)  # this session stays signed in
+        messages.success(request, "Password changed")
+        return redirect("web:password")
+    return render(request, "account/password.html", {"form": form})
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -37,6 +37,7 @@ class RepoHeader:
     can_write: bool
     liked: bool
     rev: str
+    open_discussions: int
 
     @property
     def type_label(self) -> str:
@@ -51,6 +52,7 @@ def repo_header(request: HttpRequest, repo: Repo, *, tab: str, rev: str = "main"
         can_write=queries.can_write(actor=actor(request), repo=repo),
         liked=queries.has_liked(user=request.user, repo=repo),
         rev=rev,
+        open_discussions=queries.open_discussions(repo=repo),
     )
 
 

@@ -10,9 +10,13 @@ from django.shortcuts import render
 
 from registry import errors
 from registry.cards import render_markdown
+from registry.request import base_url
 from registry.web.openapi import openapi_document
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The address the guides' examples are written with; each page shows the hub's own instead,
+# so a reader can paste an example as it stands.
+_EXAMPLE_ADDRESS = re.compile(r"https?://(?:127\.0\.0\.1|hub\.example):8000")
 # The order guides appear in; any other docs/*.md follows alphabetically.
 _ORDER = ["clients", "web", "operations", "architecture"]
 
@@ -49,7 +53,14 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     if not _SLUG_RE.match(slug) or not path.is_file():
         raise errors.NotFound(f"No guide called '{slug}'")
     text = path.read_text().replace("](./", "](").replace(".md)", ")")
-    context = {"guides": _guides(), "slug": slug, "html": render_markdown(text)}
+    address = base_url(request)
+    text = _EXAMPLE_ADDRESS.sub(lambda _: address, text)
+    context = {
+        "guides": _guides(),
+        "slug": slug,
+        "title": _title(path),
+        "html": render_markdown(text),
+    }
     return render(request, "docs/page.html", context)
 
 

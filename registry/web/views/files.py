@@ -70,9 +70,10 @@ def tree(
         raise errors.EntryNotFound(f"{path} does not exist at {rev}")
     if entry is not None and entry.type == "file":
         return redirect(rev_url(repo, "blob", rev, path))
-    rows, truncated = queries.tree_rows(git=git, sha=sha, path=path)
+    rows, truncated = queries.tree_rows(repo=repo, git=git, sha=sha, path=path)
     context = _file_context(request, repo, git, rev, path, "files")
     context |= {"rows": rows, "truncated": truncated, "sha": sha, "head": git.commit_info(sha)}
+    context["total_size"] = queries.revision_size(repo=repo, git=git, sha=sha)
     return render(request, "repo/tree.html", context)
 
 

@@ -23,6 +23,7 @@ def commits(
         "revisions": queries.revisions(git=git),
         "switch_kind": "commits",
         "page": queries.commits_page(git=git, sha=sha, number=page_number(request)),
+        "count": queries.commit_count(repo=repo, git=git, sha=sha),
     }
     return render(request, "repo/commits.html", context)
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from registry import errors
 from registry.cards import card_body, card_sidebar, card_tags, render_markdown
-from registry.request import caller, open_git, web_repo
+from registry.request import base_url, caller, open_git, web_repo
 from registry.selectors import model_base_models, model_children
 from registry.services.activity import like_add, like_remove
 from registry.services.repos import repo_create, repo_delete, repo_move, repo_update_settings
@@ -15,6 +15,7 @@ from registry.services.scans import security_repo_status
 from registry.web import queries
 from registry.web.forms import DeleteRepoForm, MoveForm, RepoCreateForm, VisibilityForm
 from registry.web.preview import preview_format
+from registry.web.snippets import model_snippets
 from registry.web.views.common import repo_base, repo_header, require_signed_in, rev_url
 
 DATA_FILES_SHOWN = 20
@@ -42,7 +43,17 @@ def card(request: HttpRequest, namespace: str, name: str, prefix: str | None = N
     }
     if repo.type == "model":
         context.update(_model_tree(request, repo, git, sha))
+        context.update(_model_usage(request, repo, sha))
     return render(request, "repo/card.html", context)
+
+
+def _model_usage(request: HttpRequest, repo, sha: str) -> dict:
+    """What the weights are, who builds on them, and how to load them."""
+    return {
+        "weights": queries.model_weights(repo=repo, sha=sha),
+        "spaces": queries.model_spaces(user=request.user, repo=repo),
+        "snippets": model_snippets(repo=repo, base_url=base_url(request)),
+    }
 
 
 def _model_tree(request: HttpRequest, repo, git, sha: str) -> dict:
@@ -93,6 +104,7 @@ def new_repo(request: HttpRequest) -> HttpResponse:
                 organization=organization,
                 repo_type=data["type"],
                 private=data["visibility"] == "private",
+                license=data["license"] or None,
             )
         except errors.HubError as exc:
             form.add_error("name", exc.message)
