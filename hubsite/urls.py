@@ -20,6 +20,9 @@ urlpatterns = [
     # /api/finetune and the /finetune/new page: before the registry's catch-alls.
     path("", include("finetune.urls")),
     path("", include("xetstore.bucket_urls")),
+    # /api/{type}s/{id}/compare/... and the /{repo}/compare pages: before the registry's
+    # /api/ catch-alls, and their prefix excludes api/ and lfs/.
+    path("", include("compare.urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

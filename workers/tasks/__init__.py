@@ -1,3 +1,4 @@
+from workers.tasks.compare import compare_tensors
 from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
@@ -9,6 +10,7 @@ from workers.tasks.webhooks import deliver_webhook
 
 __all__ = [
     "answer_inference",
+    "compare_tensors",
     "compute_widget_examples",
     "deliver_webhook",
     "job_run",
