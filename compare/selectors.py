@@ -49,11 +49,24 @@ class Comparison:
     evaluations: list[EvalRow] = field(default_factory=list)
 
     @property
+    def base_label(self) -> str:
+        return _label(self.base_rev, self.base)
+
+    @property
+    def head_label(self) -> str:
+        return _label(self.head_rev, self.head)
+
+    @property
     def counts(self) -> dict[str, int]:
         counts = {"added": 0, "removed": 0, "modified": 0}
         for change in self.changes:
             counts[change.status] += 1
         return counts
+
+
+def _label(rev: str, sha: str) -> str:
+    """A revision as people name it: a full commit id is shortened, as in the commit list."""
+    return sha[:7] if rev == sha else rev
 
 
 def comparison_get(
