@@ -277,6 +277,9 @@ HUB_MAX_OBJECT_BYTES = env_int("HUB_MAX_OBJECT_BYTES", 50 * 1024**3, minimum=1)
 # Most bytes of patch a commit or pull request diff holds (pages and the discussion API);
 # a file with a side larger than this is summarised by its sizes, never read.
 HUB_DIFF_MAX_BYTES = env_int("HUB_DIFF_MAX_BYTES", 1024**2, minimum=1024)
+# The compare view's tensor data diff reads each tensor this many bytes at a time (per side),
+# so a worker's memory does not grow with the model.
+HUB_COMPARE_BLOCK_BYTES = env_int("HUB_COMPARE_BLOCK_BYTES", 8 * 1024**2, minimum=64)
 HUB_RATE_LIMIT_PER_MINUTE = env_int("HUB_RATE_LIMIT_PER_MINUTE", 0)
 HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE = env_int("HUB_RATE_LIMIT_ANONYMOUS_PER_MINUTE", 0)
 HUB_RATE_LIMIT_WINDOW_SECONDS = env_int("HUB_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
@@ -325,6 +328,7 @@ INSTALLED_APPS = [
     "viewer",
     "provenance",
     "audit",
+    "compare",
 ]
 
 MIDDLEWARE = [

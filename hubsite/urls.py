@@ -23,6 +23,9 @@ urlpatterns = [
     path("", include("xetstore.bucket_urls")),
     # /api/organizations/{org}/audit-log: before the registry's /api/ routes.
     path("", include("audit.urls")),
+    # /api/{type}s/{id}/compare/... and the /{repo}/compare pages: before the registry's
+    # /api/ catch-alls, and their prefix excludes api/ and lfs/.
+    path("", include("compare.urls")),
     path("api/", include("registry.api.urls")),
     path("lfs/upload/<str:oid>", lfs.upload),
     path("lfs/part/<str:oid>/<int:number>", lfs.upload_part),

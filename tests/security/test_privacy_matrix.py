@@ -74,6 +74,7 @@ VALUES: dict[str, list[str]] = {
     "sha": ["<main head>"],
     "status": ["pending", "accepted", "rejected"],
     "path": ["index.html"],  # a file of a Space's app
+    "spec": ["v1...main"],  # two revisions compared
 }
 # Routes whose `rest` is a revision (and folder), not a file.
 REST_IS_A_REVISION = {

@@ -1,4 +1,5 @@
 import workers.tasks.audit  # noqa: F401  (connects the audit flusher's start)
+from workers.tasks.compare import compare_tensors
 from workers.tasks.evaluation import run_evaluation
 from workers.tasks.health import ping
 from workers.tasks.inference import answer_inference, compute_widget_examples
@@ -13,6 +14,7 @@ from workers.tasks.webhooks import deliver_webhook
 __all__ = [
     "answer_inference",
     "commit_scan",
+    "compare_tensors",
     "compute_widget_examples",
     "deliver_webhook",
     "job_run",
