@@ -18,7 +18,15 @@ from registry.blobs import blob_store
 from registry.blobs.local import validate_oid
 from registry.gitstore import GitRepo, RefConflict
 from registry.gitstore.lfs_history import pointer_paths, rewrite_without
-from registry.models import AccessToken, LfsObject, Membership, Namespace, Repo, User
+from registry.models import (
+    AccessToken,
+    LfsObject,
+    Membership,
+    Namespace,
+    Repo,
+    User,
+    live_tokens,
+)
 from registry.permissions import Action, Actor, files_readable, require
 from registry.services.commits import lfs_link
 from registry.services.limits import object_size_check, storage_quota_check
@@ -286,9 +294,9 @@ def download_claims(*, signed: str, oid: str) -> int:
 
 
 def _link_actor(claims: dict) -> Actor:
-    users, tokens = User.objects.filter(is_active=True), AccessToken.objects
+    users = User.objects.filter(is_active=True)
     user = users.filter(pk=claims.get("u")).first() if claims.get("u") else AnonymousUser()
-    live = tokens.filter(pk=claims.get("t"), revoked_at__isnull=True) if claims.get("t") else None
+    live = live_tokens().filter(pk=claims.get("t")) if claims.get("t") else None
     token = live.first() if live is not None else None
     if user is None or (claims.get("t") and token is None):
         raise errors.Forbidden("This LFS link's token or account is no longer valid")
