@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, constants
 
 from bench.common import MiB, byte_size, live_hub, parser, race, table, verdict, write_random
 from tests.live import ROOT
@@ -54,6 +54,9 @@ def main() -> None:
 
 
 def _source_repo(source, work: Path, size: int) -> list[str]:
+    # Through Git LFS: both sides then read the same blob-store files from the source (an
+    # object held only by the Xet store is rebuilt from its xorbs on each read).
+    constants.HF_HUB_DISABLE_XET = True
     api = HfApi(endpoint=source.url, token=source.token)
     api.create_repo("alice/weights")
     names = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
