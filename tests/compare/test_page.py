@@ -7,6 +7,7 @@ from compare.services import tensor_diff_run
 from evaluation.models import EvaluationJob
 from registry.services.repos import repo_create
 from tests.compare import tiny_model as t
+from tests.compare.conftest import commit_folder
 from tests.conftest import make_token
 
 
@@ -143,8 +144,6 @@ def test_only_signed_in_readers_may_ask_for_a_data_diff(client, model):
 
 
 def test_a_private_model_compare_is_a_404_to_charlie_and_anonymous(client, alice, charlie, tiny):
-    from tests.compare.conftest import commit_folder
-
     repo = repo_create(
         user=alice, token=None, name="vault", organization=None, repo_type="model", private=True
     )
