@@ -13,6 +13,7 @@ from registry.gitstore import CommitInfo, Entry, GitRepo
 from registry.models import (
     AccessToken,
     Discussion,
+    FileScan,
     Like,
     Membership,
     Namespace,
@@ -24,6 +25,7 @@ from registry.permissions import Action, Actor, allows
 from registry.repofiles import RepoFile, repo_files_at
 from registry.safetensors import SafetensorsError, read_header
 from registry.services.objects import xet_hashes
+from registry.services.scans import verdicts_of
 
 LISTING_PAGE = 30
 COMMITS_PAGE = 30
@@ -153,13 +155,28 @@ def tree_rows(*, repo: Repo, git: GitRepo, sha: str, path: str) -> tuple[list[Tr
     last = _last_commits(repo, git, sha, path, [e.path for e in shown])
     lfs = [(e.lfs.oid, e.lfs.size) for e in shown if e.lfs is not None]
     xet = xet_hashes(repo=repo, objects=lfs) if lfs else {}
+    verdicts = verdicts_of(entries=shown)
     rows = [
         TreeRow(
-            e, e.path.rsplit("/", 1)[-1], last.get(e.path), e.lfs is not None and e.lfs.oid in xet
+            e,
+            e.path.rsplit("/", 1)[-1],
+            last.get(e.path),
+            e.lfs is not None and e.lfs.oid in xet,
+            _scan_badge(verdicts.get(e.path)),
         )
         for e in shown
     ]
     return rows, len(entries) > TREE_MAX_ENTRIES
+
+
+def _scan_badge(verdict: FileScan | None) -> dict | None:
+    """A badge for files whose scan found something (as the Hub flags only those); a safe
+    or not yet scanned file shows none: the file page says which."""
+    if verdict is None or verdict.status == "safe":
+        return None
+    found = ", ".join(f"{i['module']}.{i['name']}" for i in verdict.imports[:5])
+    title = f"{verdict.level or verdict.status}: {found}" if found else verdict.error or ""
+    return {"status": verdict.status, "title": title}
 
 
 def _last_commits(repo: Repo, git: GitRepo, sha: str, path: str, paths: list[str]) -> dict:

@@ -46,3 +46,13 @@ def test_the_file_page_names_a_committed_secret(page: Page, hub, repo_id):
     page.goto(f"{hub.url}/{repo_id}/blob/main/keys.txt")
 
     expect(page.locator(".security .secrets")).to_contain_text("AWS Access Key on line 1")
+
+
+def test_the_files_tab_badges_only_the_unsafe_file(page: Page, hub, repo_id):
+    page.goto(f"{hub.url}/{repo_id}/tree/main")
+
+    badges = page.locator("td.name .badge.scan")
+    expect(badges).to_have_count(1)
+    expect(badges).to_have_text("Unsafe")
+    expect(page.locator("td.name", has=badges)).to_contain_text("evil.pkl")
+    assert "os.system" in badges.get_attribute("title")
