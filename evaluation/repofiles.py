@@ -45,15 +45,15 @@ def parameter_count(repo: Repo, sha: str) -> int | None:
     cached = cache.get(key)
     if cached is not None:
         return cached or None
-    weights = [
-        file
-        for file in repo_files_at(repo=repo, sha=sha).files
-        if "/" not in file.path and file.path.endswith(".safetensors")
-    ]
+    weights = repo_files_at(repo=repo, sha=sha, only=_top_level_weights).files
     counts = [_count(file) for file in weights]
     total = sum(counts) if counts and None not in counts else None
     cache.set(key, total or 0, timeout=None)
     return total
+
+
+def _top_level_weights(path: str) -> bool:
+    return "/" not in path and path.endswith(".safetensors")
 
 
 def _count(file: RepoFile) -> int | None:

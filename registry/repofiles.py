@@ -9,7 +9,7 @@ missing entry: knowing a hash and a size never opens another repo's bytes.
 """
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -165,8 +165,9 @@ class Snapshot:
     missing: list[str]  # paths of LFS pointers whose bytes it does not
 
 
-def repo_files_at(*, repo: Repo, sha: str) -> Snapshot:
-    """Every file of `repo` at `sha`, for workers building a snapshot.
+def repo_files_at(*, repo: Repo, sha: str, only: Callable[[str], bool] | None = None) -> Snapshot:
+    """Every file of `repo` at `sha` (those whose path `only` accepts), for workers building
+    a snapshot.
 
     Workers act for a request or a job whose actor the interface that queued it has already
     authorised (`repo_file_open`'s visibility rule); ownership is checked here, per file.
@@ -175,7 +176,11 @@ def repo_files_at(*, repo: Repo, sha: str) -> Snapshot:
     bytes, whatever else (HUB_INFERENCE_ALLOW_PICKLE) allows.
     """
     git = GitRepo(repo.storage_id)
-    entries = [e for e in git.list_tree(sha, recursive=True) if e.type == "file"]
+    entries = [
+        e
+        for e in git.list_tree(sha, recursive=True)
+        if e.type == "file" and (only is None or only(e.path))
+    ]
     owned = _owned(repo, entries)
     readable = [e for e in entries if e.lfs is None or (e.lfs.oid, e.lfs.size) in owned]
     missing = [

@@ -257,7 +257,9 @@ def model_weights(*, repo: Repo, sha: str) -> Weights | None:
 
 
 def _weights_read(repo: Repo, sha: str) -> Weights | None:
-    files = [f for f in repo_files_at(repo=repo, sha=sha).files if f.path.endswith(".safetensors")]
+    # Only the weights are read, and only their headers: another file's verdict (a pickle
+    # beside them the scanner refuses) says nothing about these.
+    files = repo_files_at(repo=repo, sha=sha, only=_is_safetensors).files
     by_dtype: dict[str, int] = {}
     for file in files:
         counts = _dtype_counts(file)
@@ -268,6 +270,10 @@ def _weights_read(repo: Repo, sha: str) -> Weights | None:
     if not by_dtype:
         return None
     return Weights(parameters=sum(by_dtype.values()), by_dtype=by_dtype)
+
+
+def _is_safetensors(path: str) -> bool:
+    return path.endswith(".safetensors")
 
 
 def _dtype_counts(file: RepoFile) -> dict[str, int] | None:
