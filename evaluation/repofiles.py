@@ -36,6 +36,12 @@ def data_files(git: GitRepo, sha: str) -> list[str]:
     return [entry.path for entry in _files(git, sha) if entry.path.endswith(DATA_SUFFIXES)]
 
 
+def loadable_check(repo: Repo, sha: str) -> None:
+    """FileQuarantined naming the files the scanner flagged, if the worker's snapshot of the
+    model would hold one: a job is refused when it is submitted, not when it runs."""
+    repo_files_at(repo=repo, sha=sha)
+
+
 def parameter_count(repo: Repo, sha: str) -> int | None:
     """Parameters in the model's top-level safetensors files, from their headers alone.
 

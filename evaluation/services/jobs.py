@@ -95,6 +95,7 @@ def job_create(
         raise InvalidEvaluation(
             f"Dataset {dataset.repo_id} has no parquet, csv or json files at {dataset_sha[:10]}"
         )
+    repofiles.loadable_check(model, model_sha)
     model_fingerprint = repofiles.fingerprint(model_git, model_sha, ignore_docs=True)
     dataset_fingerprint = repofiles.fingerprint(dataset_git, dataset_sha, ignore_docs=False)
     key = job_key(
