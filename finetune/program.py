@@ -100,6 +100,13 @@ class Settings:
     # languages of the input and of the label, both read from the column the roles name.
     source_lang: str | None = None
     target_lang: str | None = None
+    # The base model's commit the hub checked (and scanned) when it queued the job: the
+    # job loads exactly those files, even if the branch moves meanwhile.
+    base_revision: str | None = None
+
+    @property
+    def pinned(self) -> dict:
+        return {"revision": self.base_revision} if self.base_revision else {}
 
     def language(self, role: str) -> str | None:
         return {"input": self.source_lang, "label": self.target_lang}.get(role)
@@ -256,7 +263,7 @@ def prepare(settings: Settings, tokenizer, train: Dataset, held_out: Dataset) ->
     if task == "token-classification":
         return _token_classification(settings, tokenizer, train, held_out, max_length)
     if task in ("translation", "summarization"):
-        model = AutoModelForSeq2SeqLM.from_pretrained(settings.base_model)
+        model = AutoModelForSeq2SeqLM.from_pretrained(settings.base_model, **settings.pinned)
 
         def features(batch: dict) -> dict:
             return tokenizer(
@@ -275,7 +282,7 @@ def prepare(settings: Settings, tokenizer, train: Dataset, held_out: Dataset) ->
         )
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(settings.base_model)
+    model = AutoModelForCausalLM.from_pretrained(settings.base_model, **settings.pinned)
 
     def lm_features(batch: dict) -> dict:
         texts = [str(x) for x in batch[columns["input"]]]
@@ -300,7 +307,7 @@ def _classification(settings, tokenizer, train, held_out, max_length) -> Prepare
     text, label = settings.columns["input"], settings.columns["label"]
     names, label_id = label_encoding(train, label, per_token=False)
     model = AutoModelForSequenceClassification.from_pretrained(
-        settings.base_model, **_label_config(names)
+        settings.base_model, **_label_config(names), **settings.pinned
     )
 
     def features(batch: dict) -> dict:
@@ -333,7 +340,7 @@ def _token_classification(settings, tokenizer, train, held_out, max_length) -> P
     words, tags = settings.columns["input"], settings.columns["label"]
     names, label_id = label_encoding(train, tags, per_token=True)
     model = AutoModelForTokenClassification.from_pretrained(
-        settings.base_model, **_label_config(names)
+        settings.base_model, **_label_config(names), **settings.pinned
     )
 
     def features(batch: dict) -> dict:
@@ -460,7 +467,7 @@ def train(settings: Settings, api: HfApi, workdir: Path) -> dict:
     train_raw, held_raw, held_name = splits_load(settings)
     print(f"loading model {settings.base_model}", flush=True)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(settings.base_model)
+        tokenizer = AutoTokenizer.from_pretrained(settings.base_model, **settings.pinned)
         prepared = prepare(settings, tokenizer, train_raw, held_raw)
     except OSError as exc:  # not a model repo, or not one this token can read
         raise BadInput(f"base model {settings.base_model} could not be loaded: {exc}") from exc

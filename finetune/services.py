@@ -10,8 +10,9 @@ from jobs.models import Job, job_id_new
 from jobs.selectors import namespace_get
 from jobs.services import job_queue, job_spec_parse
 from registry import errors
-from registry.models import AccessToken, User
+from registry.models import AccessToken, Repo, User
 from registry.permissions import Action, Actor, require
+from registry.repofiles import repo_files_at
 from registry.selectors import repo_get_visible
 from registry.services.tokens import token_create, token_revoke
 
@@ -40,7 +41,11 @@ def finetune_start(*, actor: Actor, settings: object) -> tuple[Job, Spec]:
     if not actor.signed_in:
         raise errors.AuthenticationRequired()
     spec = spec_normalize(owner=actor.user.username, **_settings(settings))
-    _require_files(actor, spec.base_model, "model", "base_model")
+    base = _require_files(actor, spec.base_model, "model", "base_model")
+    # The job loads the base model as the hub's own worker: the files it will load must pass
+    # the scanner now (FileQuarantined names them), and the job is pinned to that commit.
+    base_revision = base.head_sha
+    repo_files_at(repo=base, sha=base_revision)
     _require_files(actor, spec.dataset, "dataset", "dataset")
     namespace = namespace_get(name=spec.output_repo.split("/")[0])
     require(actor, Action.WRITE, namespace=namespace)
@@ -50,7 +55,7 @@ def finetune_start(*, actor: Actor, settings: object) -> tuple[Job, Spec]:
         fields = job_spec_parse({
             "dockerImage": IMAGE,
             "command": ["uv", "run", SCRIPT],
-            "environment": {**program_environment(spec), **QUIET},
+            "environment": {**program_environment(spec, base_revision=base_revision), **QUIET},
             "secrets": {"HF_TOKEN": token},
             "labels": {LABEL: spec.output_repo.split("/")[1]},
         })  # fmt: skip
@@ -74,7 +79,7 @@ def _settings(settings: object) -> dict:
     return settings
 
 
-def _require_files(actor: Actor, repo_id: str, repo_type: str, field: str) -> None:
+def _require_files(actor: Actor, repo_id: str, repo_type: str, field: str) -> Repo:
     """The repo's files are readable by `actor`; a missing or hidden one is the same 404."""
     namespace, name = repo_id.split("/")
     try:
@@ -85,6 +90,7 @@ def _require_files(actor: Actor, repo_id: str, repo_type: str, field: str) -> No
     except errors.RepoNotFound as exc:
         raise errors.RepoNotFound(f"{field} {repo_id}: repository not found") from exc
     require(actor, Action.DOWNLOAD, repo=repo)
+    return repo
 
 
 TOKEN_PREFIX = "finetune-"

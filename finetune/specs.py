@@ -156,9 +156,12 @@ def program_parameters(spec: Spec) -> dict:
     return parameters
 
 
-def program_environment(spec: Spec) -> dict[str, str]:
+def program_environment(spec: Spec, *, base_revision: str | None = None) -> dict[str, str]:
     """The environment a Job running PROGRAM is given, besides HF_ENDPOINT and HF_TOKEN."""
-    return {PARAMS_VARIABLE: json.dumps(program_parameters(spec))}
+    parameters = program_parameters(spec)
+    if base_revision:
+        parameters["base_revision"] = base_revision
+    return {PARAMS_VARIABLE: json.dumps(parameters)}
 
 
 def _default_output(owner: str, base_model: str, dataset: str) -> str:

@@ -12,8 +12,10 @@ from jobs.models import Job
 from jobs.selectors import job_secrets
 from jobs.services import job_cancel, jobs_reconcile
 from registry.errors import InvalidCredentials
-from registry.models import AccessToken
+from registry.gitstore import Change, GitRepo
+from registry.models import AccessToken, Repo
 from registry.permissions import Actor
+from registry.services.commits import commit_create
 from registry.services.repos import repo_create
 from registry.services.tokens import token_authenticate
 from tests.conftest import make_token
@@ -43,6 +45,24 @@ def start(token: str, **settings) -> object:
     )  # fmt: skip
 
 
+def test_a_base_model_holding_a_dangerous_pickle_is_refused_before_any_job(alice, alices):
+    base = Repo.objects.get(name="tiny")
+    git = GitRepo(base.storage_id)
+    pickle = git.write_blob(b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00idq\x00\x85q\x01R.")
+    commit_create(
+        user=alice, repo=base, git=git, ref="refs/heads/main", parent_commit=None,
+        changes=[Change("add", "optimizer.pt", pickle)], message="Add optimizer state\n",
+    )  # fmt: skip
+
+    response = start(make_token(alice))
+
+    assert response.status_code == 422, response.content
+    assert response.headers["X-Error-Code"] == "FileQuarantined"
+    assert "optimizer.pt" in response.headers["X-Error-Message"]
+    assert not Job.objects.exists()
+    assert not AccessToken.objects.filter(name__startswith="finetune-").exists()
+
+
 def test_alice_starts_a_fine_tune_whose_job_pushes_with_a_token_of_its_own(alice, alices):
     response = start(make_token(alice), hyperparameters={"max_steps": 3})
 
@@ -56,6 +76,8 @@ def test_alice_starts_a_fine_tune_whose_job_pushes_with_a_token_of_its_own(alice
     assert answer["job"]["secrets"] == {"HF_TOKEN": "***"}
     params = json.loads(job.environment["FINETUNE_PARAMS"])
     assert (params["base_model"], params["hyperparameters"]["max_steps"]) == ("alice/tiny", 3)
+    # Pinned to the commit the hub checked: a push meanwhile changes nothing the job loads.
+    assert params["base_revision"] == Repo.objects.get(name="tiny").head_sha
     assert job.command == ["uv", "run", "finetune.py"]
     assert job.script.startswith('"""Fine-tune a model from the hub')
     token = token_authenticate(value=job_secrets(job)["HF_TOKEN"])
