@@ -48,17 +48,20 @@ lint: $(TEST_STAMP)
 # The suite runs twice: on the embedded default (SQLite, filesystem broker) and on
 # PostgreSQL + Redis, each with a data directory, databases and Redis numbers of its own,
 # so the two passes run side by side; each line is printed as pytest writes it (a line per
-# finished test file), prefixed with its pass. The
-# benchmarks' smoke tests run once, each in one pass: they check the scripts, not the
-# database; those whose benchmark is meant for PostgreSQL + Redis run in that pass.
-# Some long end-to-end runs also run once, to keep CI's time: the client's own test suite
-# against PostgreSQL + Redis, Gradio Spaces (built and run by the embedded hub's worker),
-# and the jobs pages and uv jobs (a browser, and installs from the package index).
+# finished test file), prefixed with its pass.
+# What the database and the broker decide runs in both passes: accounts, permissions and
+# the privacy matrix, the API and pages in-process, the real clients against a live hub,
+# inference, evaluation, webhooks, the audit log, the production shape. What they do not
+# decide runs once, to keep CI under its time: the benchmarks' smoke tests (each in the pass
+# its benchmark is meant for), the client's own test suite, the viewer, compare, imports and
+# signatures, single sign-on and the Xet format on PostgreSQL + Redis; Chromium pages, Spaces,
+# Jobs, fine-tunes and the sandbox (user code in bubblewrap) on the embedded default.
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
 	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
-	tests/bench/test_chat_bench_smoke.py tests/clientsuite
+	tests/bench/test_chat_bench_smoke.py tests/clientsuite tests/viewer tests/compare \
+	tests/provenance tests/sso tests/xet
 EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.py)) \
-	tests/spaces/test_gradio.py tests/jobs/test_pages.py tests/jobs/test_uv_jobs.py
+	tests/browser tests/spaces tests/jobs tests/finetune tests/sandbox
 
 test: $(TEST_STAMP) system-deps lint
 	$(MAKE) --no-print-directory -j2 test-embedded test-production
