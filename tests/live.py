@@ -118,7 +118,7 @@ class LiveHub:
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, check=check, timeout=120,
+            cwd=ROOT, env=self.env, capture_output=True, text=True, check=check, timeout=240,
         )  # fmt: skip
 
     def start(self) -> "LiveHub":
@@ -130,7 +130,8 @@ class LiveHub:
             cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         threading.Thread(target=self._drain, daemon=True).start()
-        wait_until(self._healthy, timeout=90, message=f"{self.url}/api/health")
+        # Generous: a hub starts six Python processes, and CI runs two suites side by side.
+        wait_until(self._healthy, timeout=180, message=f"{self.url}/api/health")
         return self
 
     def add_accounts(self) -> "LiveHub":

@@ -54,5 +54,5 @@ def test_the_files_tab_badges_only_the_unsafe_file(page: Page, hub, repo_id):
     badges = page.locator("td.name .badge.scan")
     expect(badges).to_have_count(1)
     expect(badges).to_have_text("Unsafe")
-    expect(page.locator("td.name", has=badges)).to_contain_text("evil.pkl")
+    expect(page.locator("td.name", has=page.locator(".badge.scan"))).to_contain_text("evil.pkl")
     assert "os.system" in badges.get_attribute("title")

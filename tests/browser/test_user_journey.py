@@ -100,10 +100,10 @@ def test_a_new_user_uploads_reads_edits_finds_and_scripts_a_model(hub, page, tmp
     screenshot(page, "card")
 
     page.get_by_role("link", name="Files and versions").click()
-    page.get_by_role("link", name="weights/").click()
+    page.get_by_role("link", name="weights", exact=True).click()
     expect(page.locator("table.files")).to_contain_text("20.0 MB")
     screenshot(page, "tree")
-    page.get_by_role("link", name="model.bin").click()
+    page.get_by_role("link", name="model.bin", exact=True).click()
     expect(page.locator(".lfsinfo")).to_contain_text(big_sha)
     expect(page.get_by_role("link", name="Download 20.0 MB")).to_be_visible()
     screenshot(page, "blob-lfs")
@@ -125,7 +125,7 @@ def test_a_new_user_uploads_reads_edits_finds_and_scripts_a_model(hub, page, tmp
 
     page.goto(f"{hub.url}/settings/tokens")
     page.get_by_label("Token name").fill("laptop")
-    page.get_by_label("Write").check()
+    page.get_by_label("Write", exact=True).check()
     page.get_by_role("button", name="Create token").click()
     token = page.locator("#new-token").inner_text()
     assert HfApi(endpoint=hub.url, token=token).whoami()["name"] == "dana"

@@ -31,16 +31,16 @@ class Command(BaseCommand):
         created = admin_bootstrap()
         children = [
             subprocess.Popen(self._web_command(host, port), start_new_session=True),
+            # The dataset viewer's conversions have a queue of their own; on one machine this
+            # worker takes them too (a conversion holds one of its processes, the others go
+            # on), and the compose file gives them a worker of their own.
             subprocess.Popen(
                 self._worker_command(
-                    "minihub", "default,inference,eval", settings.HUB_WORKER_CONCURRENCY, "prefork"
+                    "minihub",
+                    "default,inference,eval,viewer",
+                    settings.HUB_WORKER_CONCURRENCY,
+                    "prefork",
                 ),
-                start_new_session=True,
-            ),
-            # The dataset viewer's conversions take minutes on a large dataset: a worker of
-            # their own, one at a time, so the default queue's tasks never wait behind one.
-            subprocess.Popen(
-                self._worker_command("minihub-viewer", "viewer", 1, "prefork"),
                 start_new_session=True,
             ),
             # Spaces' apps and jobs' sandboxes are children of the worker thread that starts
