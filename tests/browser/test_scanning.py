@@ -2,7 +2,6 @@
 file, the file page lists its imports with their verdicts, and a committed key is named."""
 
 import io
-import time
 import uuid
 
 import pytest
@@ -10,6 +9,7 @@ from huggingface_hub import HfApi
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.live import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -23,11 +23,14 @@ def repo_id(hub) -> str:
     api.upload_file(path_or_fileobj=io.BytesIO(EVIL), path_in_repo="evil.pkl", repo_id=repo_id)
     api.upload_file(path_or_fileobj=b"key = AKIAIOSFODNN7EXAMPLE\n", path_in_repo="keys.txt",
                     repo_id=repo_id)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while any(f.security["status"] == "queued"
-              for f in api.list_repo_tree(repo_id, expand=True)):  # fmt: skip
-        assert time.monotonic() < deadline, "the scan did not finish"
-        time.sleep(0.1)
+    wait_until(
+        lambda: all(
+            f.security["status"] != "queued" for f in api.list_repo_tree(repo_id, expand=True)
+        ),
+        timeout=60,
+        interval=0.1,
+        message="the scan of every file",
+    )
     return repo_id
 
 

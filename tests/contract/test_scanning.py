@@ -3,7 +3,6 @@ follows the commit, in the Hub's shapes (tree and paths-info with expand, model_
 securityStatus and safetensors)."""
 
 import io
-import time
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from safetensors.numpy import save
 
 from tests.contract.conftest import make_repo
 from tests.contract.gitcli import GitCli, remote
+from tests.live import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -26,13 +26,12 @@ def torch_bytes() -> bytes:
 
 def scanned_tree(api, repo_id: str) -> dict:
     """path -> RepoFile once no file is queued (the worker scans after the commit)."""
-    deadline = time.monotonic() + 60
-    while True:
-        files = {f.path: f for f in api.list_repo_tree(repo_id, recursive=True, expand=True)}
-        if all(f.security["status"] != "queued" for f in files.values()):
-            return files
-        assert time.monotonic() < deadline, "the scan did not finish"
-        time.sleep(0.1)
+
+    def files() -> dict | None:
+        found = {f.path: f for f in api.list_repo_tree(repo_id, recursive=True, expand=True)}
+        return found if all(f.security["status"] != "queued" for f in found.values()) else None
+
+    return wait_until(files, timeout=60, interval=0.1, message="the scan of every file")
 
 
 @pytest.fixture(scope="module")
