@@ -53,14 +53,17 @@ lint: $(TEST_STAMP)
 # the privacy matrix, the API and pages in-process, the real clients against a live hub,
 # inference, evaluation, webhooks, the audit log, the production shape. What they do not
 # decide runs once, to keep CI under its time: the benchmarks' smoke tests (each in the pass
-# its benchmark is meant for), the client's own test suite, the viewer, compare, imports and
-# signatures, single sign-on and the Xet format on PostgreSQL + Redis; Chromium pages, Spaces,
-# Jobs, fine-tunes and the sandbox (user code in bubblewrap) on the embedded default.
+# its benchmark is meant for; the seven small ones of test_bench_smoke.py split between the
+# passes), the client's own test suite, the viewer, compare, imports and signatures, single
+# sign-on and the Xet format on PostgreSQL + Redis; Chromium pages, Spaces, Jobs, fine-tunes
+# and the sandbox (user code in bubblewrap) on the embedded default.
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
 	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
-	tests/bench/test_chat_bench_smoke.py tests/clientsuite tests/viewer tests/compare \
+	tests/bench/test_chat_bench_smoke.py tests/bench/test_web_pages_smoke.py \
+	tests/bench/test_viewer_bench_smoke.py tests/clientsuite tests/viewer tests/compare \
 	tests/provenance tests/sso tests/xet
-EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY),$(wildcard tests/bench/test_*.py)) \
+BOTH_PASSES := tests/bench/test_bench_smoke.py
+EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY) $(BOTH_PASSES),$(wildcard tests/bench/test_*.py)) \
 	tests/browser tests/spaces tests/jobs tests/finetune tests/sandbox
 
 test: $(TEST_STAMP) system-deps lint

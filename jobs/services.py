@@ -22,6 +22,7 @@ from registry.permissions import Action, Actor, require
 from registry.repofiles import repo_file_open
 from registry.sealing import seal
 from registry.selectors import REPO_TYPES, repo_get_visible
+from registry.signals import audit_send, repo_read_audited
 from sandbox.processes import process_alive
 from workers.jobs import job_run_enqueue
 
@@ -187,6 +188,11 @@ def script_read(*, actor: Actor, url: str, hub_url: str) -> tuple[str, str]:
         text = b"".join(file.chunks()).decode()
     except UnicodeDecodeError:
         raise errors.BadRequest(f"{found['path']} is not UTF-8 text") from None
+    if repo_read_audited(repo):  # read for the job, not through /resolve: recorded here
+        audit_send(
+            action="repo.read", user=actor.user, token=actor.token, repo=repo,
+            revision=file.sha, path=file.path, bytes=file.size, via="job-script",
+        )  # fmt: skip
     return file.name, text
 
 

@@ -38,7 +38,12 @@ def signature_check_run(*, check_pk: int) -> None:
     if check is None:
         return
     git = GitRepo(check.repo.storage_id)
-    verdict = commit_verify(export=lambda dest: commit_export(git=git, sha=check.commit, dest=dest))
+    if any(entry.path == SIGNATURE_PATH for entry in git.list_tree(check.commit)):
+        verdict = commit_verify(
+            export=lambda dest: commit_export(git=git, sha=check.commit, dest=dest)
+        )
+    else:  # nothing to verify: no commit's files are written out for it (a model is GBs)
+        verdict = Verdict("unsigned", reason=f"No {SIGNATURE_PATH} in the repository")
     SignatureCheck.objects.filter(pk=check.pk).update(
         status=verdict.status, signer=verdict.signer, reason=verdict.reason
     )

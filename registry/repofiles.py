@@ -73,7 +73,7 @@ class RepoFile:
         end = self.size if end is None else end
         if self.lfs is None:
             return self.git.blob_chunks(self.entry.oid, start, end)
-        if self.xet_file is not None and not self._in_blob_store:
+        if self.xet_file is not None and not self.in_blob_store:
             return object_chunks(file=self.xet_file, start=start, end=end)
         return _handle_chunks(self.open(), start, end)
 
@@ -96,8 +96,33 @@ class RepoFile:
         return object_path(oid=self.lfs.oid, size=self.lfs.size)
 
     @property
-    def _in_blob_store(self) -> bool:
+    def in_blob_store(self) -> bool:
+        """Whether an LFS object's bytes are a file of the blob store (not only Xet chunks)."""
         return blob_store().size(self.lfs.oid) == self.lfs.size
+
+    def stream(self) -> BinaryIO:
+        """A forward-only reader of the whole file, for readers that read it once front to
+        back: a Xet file is rebuilt as it is read, never written out whole first."""
+        return io.BufferedReader(_ChunkReader(self.chunks()), buffer_size=1024 * 1024)
+
+
+class _ChunkReader(io.RawIOBase):
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks, self._left = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            piece = next(self._chunks, None)
+            if piece is None:
+                return 0
+            self._left = piece
+        count = min(len(buffer), len(self._left))
+        buffer[:count] = self._left[:count]
+        self._left = self._left[count:]
+        return count
 
 
 def _handle_chunks(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from registry import errors
 from registry.models import Repo
 from registry.repofiles import repo_file_open
-from registry.request import caller
+from registry.request import caller, file_read_audit
 
 _TEXT = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
@@ -25,7 +25,11 @@ def static_response(request: HttpRequest, *, repo: Repo, path: str, app_file: st
     content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     if content_type.startswith(_TEXT):
         content_type += "; charset=utf-8"
-    body = b"" if request.method == "HEAD" else file.chunks()
+    if request.method == "HEAD":
+        body = b""
+    else:
+        body = file.chunks()
+        file_read_audit(request, file, size=file.size)  # a private Space's files are reads too
     response = StreamingHttpResponse(body, content_type=content_type)
     response["Content-Length"] = str(file.size)
     response["ETag"] = f'"{file.entry.oid}"'

@@ -152,6 +152,21 @@ class LiveHub:
         except httpx.HTTPError:
             return False
 
+    def log_mark(self) -> int:
+        """Where the hub's output stands once every request answered so far is logged: a
+        request's line is written before its answer, so once this call's own line is read
+        back, every earlier one has been too (both web workers write to the same pipe)."""
+        marker = f"/api/log-mark-{uuid.uuid4().hex}"
+        httpx.get(f"{self.url}{marker}", timeout=30)
+
+        def found() -> int | None:
+            for index in range(len(self.output) - 1, -1, -1):
+                if marker in self.output[index]:
+                    return index + 1
+            return None
+
+        return wait_until(found, timeout=30, interval=0.05, message="the hub's log")
+
     def stop_process(self) -> int:
         """Ctrl-C, as an operator would; returns serve's exit code."""
         if self.process.poll() is None:

@@ -8,7 +8,7 @@ from urllib.parse import quote as url_quote
 from django.http import HttpRequest, JsonResponse
 
 from registry import errors
-from registry.request import base_url, caller
+from registry.request import base_url, caller, repo_read_audit
 from viewer import query, selectors
 from viewer.croissant import croissant_of
 from viewer.filters import orderby_parse, where_parse
@@ -59,6 +59,12 @@ def _split_request(request: HttpRequest) -> tuple[DatasetConversion, dict, Split
     split = selectors.split_of(conversion, request.GET.get("config"), request.GET.get("split"))
     user, token = caller(request)
     shards = selectors.split_shards(user=user, token=token, conversion=conversion, split=split)
+    # Rows, search, filter and statistics show the dataset's content: a read of a private or
+    # gated dataset is an audit event, as a download of its files is.
+    repo_read_audit(
+        request, conversion.repo, action="repo.read.viewer", revision=conversion.convert_sha,
+        path=f"{split['config']}/{split['split']}", route=request.path.rsplit("/", 1)[-1],
+    )  # fmt: skip
     return conversion, split, shards
 
 

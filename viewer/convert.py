@@ -3,10 +3,12 @@ record batches (pyarrow's CSV and JSON readers, Parquet row groups, Arrow IPC st
 lines) and written to shards of at most `shard_bytes`, with the `datasets` features in the
 schema's `huggingface` metadata, as `datasets` writes it. No Django: paths in, files out."""
 
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -19,7 +21,12 @@ BLOCK_BYTES = 16 * 1024 * 1024
 TEXT_BATCH_ROWS = 10_000
 # A JSON file that is one array or object is parsed whole: only up to this size.
 JSON_DOCUMENT_MAX_BYTES = 64 * 1024 * 1024
-ROW_GROUP_ROWS = 10_000
+READ_BATCH_ROWS = 10_000
+# A row group holds about this many bytes of rows (within the row bounds): a page of /rows
+# reads the row group(s) it falls in, so a small group keeps any page cheap, as the Hub's
+# converter does; the bounds keep tiny rows from making footers huge.
+ROW_GROUP_BYTES = 1024 * 1024
+ROW_GROUP_MIN_ROWS, ROW_GROUP_MAX_ROWS = 100, 10_000
 
 
 class ConversionError(ValueError):
@@ -35,27 +42,51 @@ class SplitResult:
     features: dict = field(default_factory=dict)
 
 
-def _csv_batches(path: Path, delimiter: str) -> Iterator[pa.RecordBatch]:
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-    )
-    yield from reader
+@dataclass(frozen=True)
+class Stream:
+    """A source read front to back and never written out whole first (a Xet file, rebuilt
+    as it is read): for the formats in STREAMED_FORMATS."""
+
+    size: int
+    open: Callable[[], BinaryIO]
 
 
-def _json_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    with path.open("rb") as handle:
+STREAMED_FORMATS = frozenset({"csv", "tsv", "json", "text"})
+Source = Path | Stream
+
+
+def _open(source: Source) -> BinaryIO:
+    return source.open("rb") if isinstance(source, Path) else source.open()
+
+
+def _size(source: Source) -> int:
+    return source.stat().st_size if isinstance(source, Path) else source.size
+
+
+def _csv_batches(source: Source, delimiter: str) -> Iterator[pa.RecordBatch]:
+    with _open(source) as handle:
+        reader = pacsv.open_csv(
+            handle,
+            read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        )
+        yield from reader
+
+
+def _json_batches(source: Source) -> Iterator[pa.RecordBatch]:
+    with _open(source) as handle:
         head = handle.read(4096).lstrip()
-    if head[:1] in (b"[", b"{") and not _is_json_lines(path):
-        yield from _json_document_batches(path)
+    if head[:1] in (b"[", b"{") and not _is_json_lines(source):
+        yield from _json_document_batches(source)
         return
-    yield from pajson.open_json(path, read_options=pajson.ReadOptions(block_size=BLOCK_BYTES))
+    with _open(source) as handle:
+        read_options = pajson.ReadOptions(block_size=BLOCK_BYTES)
+        yield from pajson.open_json(handle, read_options=read_options)
 
 
-def _is_json_lines(path: Path) -> bool:
+def _is_json_lines(source: Source) -> bool:
     """A file whose first line is a whole JSON object is JSON Lines."""
-    with path.open("rb") as handle:
+    with _open(source) as handle:
         first = handle.readline(BLOCK_BYTES)
     try:
         return isinstance(json.loads(first), dict)
@@ -63,25 +94,25 @@ def _is_json_lines(path: Path) -> bool:
         return False
 
 
-def _json_document_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    if path.stat().st_size > JSON_DOCUMENT_MAX_BYTES:
-        raise ConversionError(
-            f"{path.name}: a JSON document over {JSON_DOCUMENT_MAX_BYTES} bytes; use JSON Lines"
-        )
-    document = json.loads(path.read_bytes())
+def _json_document_batches(source: Source) -> Iterator[pa.RecordBatch]:
+    if _size(source) > JSON_DOCUMENT_MAX_BYTES:
+        # A ValueError: split_convert names the file in the ConversionError it becomes.
+        raise ValueError(f"a JSON document over {JSON_DOCUMENT_MAX_BYTES} bytes; use JSON Lines")
+    with _open(source) as handle:
+        document = json.loads(handle.read())
     if isinstance(document, dict):
         # `datasets` reads {"data": [...]} with field="data"; a lone list field is that.
         lists = [v for v in document.values() if isinstance(v, list)]
         document = lists[0] if len(lists) == 1 else [document]
     if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
-        raise ConversionError(f"{path.name}: expected a list of JSON objects")
+        raise ValueError("expected a list of JSON objects")
     for start in range(0, len(document), TEXT_BATCH_ROWS):
         yield from pa.Table.from_pylist(document[start : start + TEXT_BATCH_ROWS]).to_batches()
 
 
-def _text_batches(path: Path) -> Iterator[pa.RecordBatch]:
+def _text_batches(source: Source) -> Iterator[pa.RecordBatch]:
     lines: list[str] = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with io.TextIOWrapper(_open(source), encoding="utf-8", newline="") as handle:
         for line in handle:
             lines.append(line.rstrip("\r\n"))
             if len(lines) == TEXT_BATCH_ROWS:
@@ -105,11 +136,12 @@ def _arrow_batches(path: Path) -> Iterator[pa.RecordBatch]:
 
 
 def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    yield from pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS)
+    yield from pq.ParquetFile(path).iter_batches(batch_size=READ_BATCH_ROWS)
 
 
-def source_batches(fmt: str, path: Path) -> Iterator[pa.RecordBatch]:
-    """The file's rows as record batches, a few MiB at a time."""
+def source_batches(fmt: str, path: Source) -> Iterator[pa.RecordBatch]:
+    """The file's rows as record batches, a few MiB at a time (Arrow and Parquet files are
+    read where they lie; the other formats may be streamed)."""
     if fmt in ("csv", "tsv"):
         return _csv_batches(path, "\t" if fmt == "tsv" else ",")
     return {
@@ -145,7 +177,7 @@ class ShardWriter:
             self.paths.append(path)
             self.writer = pq.ParquetWriter(path, self.schema)
             self.pending = 0
-        self.writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+        self.writer.write_batch(batch, row_group_size=_group_rows(batch))
         # In-memory size approximates the shard's: compression only makes shards smaller.
         self.pending += batch.nbytes
         if self.pending >= self.shard_bytes:
@@ -164,6 +196,12 @@ class ShardWriter:
         return self.paths
 
 
+def _group_rows(batch: pa.RecordBatch) -> int:
+    row_bytes = batch.nbytes // max(1, batch.num_rows)
+    rows = ROW_GROUP_BYTES // max(1, row_bytes)
+    return max(ROW_GROUP_MIN_ROWS, min(ROW_GROUP_MAX_ROWS, rows))
+
+
 def _cast(batch: pa.RecordBatch, schema: pa.Schema, name: str) -> pa.RecordBatch:
     if batch.schema.equals(schema):
         return batch
@@ -180,7 +218,7 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema, name: str) -> pa.RecordBatch
 def split_convert(
     *,
     fmt: str,
-    sources: list[tuple[str, Path]],
+    sources: list[tuple[str, Source]],
     features: Features | None,
     out_dir: Path,
     shard_bytes: int,
@@ -192,7 +230,7 @@ def split_convert(
     schema = features.arrow_schema if features is not None else None
     try:
         for name, path in sources:
-            result.num_bytes_original += path.stat().st_size
+            result.num_bytes_original += _size(path)
             features = features or source_features(fmt, path)
             schema = schema or (features.arrow_schema if features is not None else None)
             for batch in source_batches(fmt, path):

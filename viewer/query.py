@@ -4,17 +4,17 @@ page of rows), a cursor of it per call (cursors are safe across threads); the sh
 read where the object store keeps them, never copied."""
 
 import base64
-import bisect
 import datetime
 import decimal
 import math
 import os
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from viewer.filters import quote
@@ -38,22 +38,40 @@ class Page:
 class SplitShards:
     paths: tuple[Path, ...]
     starts: tuple[int, ...]  # the split's row number of each shard's first row
+    # Each shard's footer, parsed once, and the shard's row number of each row group's first
+    # row: a page opens its shard without parsing the footer again and reads only the row
+    # groups that hold it.
+    footers: tuple[pq.FileMetaData, ...] = field(default=(), compare=False, repr=False)
+    groups: tuple[tuple[int, ...], ...] = field(default=(), compare=False, repr=False)
 
-    def covering(self, offset: int, length: int) -> tuple[list[Path], int]:
-        """The shards that hold rows `[offset, offset + length)`, and where `offset` is in
-        the first of them: a page reads one or two files, not the whole split."""
-        first = max(0, bisect.bisect_right(self.starts, offset) - 1)
-        last = max(first, bisect.bisect_right(self.starts, offset + max(length, 1) - 1) - 1)
-        return list(self.paths[first : last + 1]), offset - self.starts[first]
+    def spans(self, offset: int, length: int) -> Iterator[tuple[int, int, int]]:
+        """`(shard index, first, stop)` for each shard holding some of rows `[offset, offset
+        + length)`: the rows `[first, stop)` of that shard, numbered within it."""
+        end = offset + length
+        for index, start in enumerate(self.starts):
+            following = self.starts[index + 1] if index + 1 < len(self.starts) else None
+            if following is not None and following <= offset:
+                continue
+            if start >= end:
+                break
+            stop = end if following is None else min(end, following)
+            yield index, max(offset, start) - start, stop - start
 
 
 def split_shards_of(paths: list[Path]) -> SplitShards:
-    """The shards with their first rows, from their Parquet footers."""
-    starts, row = [], 0
+    """The shards with their first rows and row groups, from their Parquet footers."""
+    starts, footers, groups, row = [], [], [], 0
     for path in paths:
+        footer = pq.read_metadata(path)
         starts.append(row)
-        row += pq.read_metadata(path).num_rows
-    return SplitShards(tuple(paths), tuple(starts))
+        footers.append(footer)
+        firsts, first = [], 0
+        for number in range(footer.num_row_groups):
+            firsts.append(first)
+            first += footer.row_group(number).num_rows
+        groups.append(tuple(firsts))
+        row += footer.num_rows
+    return SplitShards(tuple(paths), tuple(starts), tuple(footers), tuple(groups))
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -66,7 +84,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def _json_value(value: object) -> object:
-    """A DuckDB value as JSON: bytes as base64 (images' bytes), dates as ISO text."""
+    """A value read from Parquet as JSON: bytes as base64 (images' bytes), dates as ISO text."""
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()
     if isinstance(value, datetime.date | datetime.time | datetime.datetime):
@@ -119,17 +137,38 @@ def rows_page(
 
 def rows_at(*, shards: SplitShards, offset: int, length: int, total: int) -> Page:
     """Rows `[offset, offset + length)` of the split in file order, read from the shards
-    that hold them only."""
+    that hold them only, and in each from the row groups that hold them only."""
     if offset >= total or length == 0:
         return Page([], total)
-    covering, local = shards.covering(offset, length)
-    with _connect() as con:
-        rows = _fetch(
-            con,
-            "SELECT * FROM read_parquet($1) LIMIT $2 OFFSET $3",
-            [_paths(covering), length, local],
-        )
+    rows: list[dict] = []
+    for index, first, stop in shards.spans(offset, length):
+        rows += _shard_rows(shards, index, first, stop)
     return Page(rows, total)
+
+
+def _shard_rows(shards: SplitShards, index: int, first: int, stop: int) -> list[dict]:
+    """Rows `[first, stop)` of one shard. pyarrow reads the row groups holding them, the
+    footer already parsed: a page of a large split costs a row group or two, where a SQL
+    scan with OFFSET pays for opening the file and decoding every row before the page."""
+    path = shards.paths[index]
+    footer = shards.footers[index] if shards.footers else None
+    firsts = shards.groups[index] if shards.groups else None
+    if footer is None or firsts is None:  # shards built by hand: the whole file
+        table = pq.read_table(path)
+        return _table_rows(table.slice(first, stop - first))
+    wanted = [
+        number
+        for number, group_first in enumerate(firsts)
+        if group_first < stop and (number + 1 == len(firsts) or firsts[number + 1] > first)
+    ]
+    if not wanted:
+        return []
+    table = pq.ParquetFile(path, metadata=footer).read_row_groups(wanted)
+    return _table_rows(table.slice(first - firsts[wanted[0]], stop - first))
+
+
+def _table_rows(table: pa.Table) -> list[dict]:
+    return [{name: _json_value(value) for name, value in row.items()} for row in table.to_pylist()]
 
 
 def _paths(shards: Sequence[Path]) -> list[str]:

@@ -43,7 +43,10 @@ def dataset_get_visible(*, user: User, dataset: str | None) -> Repo:
 
 
 def conversion_of(repo: Repo) -> DatasetConversion | None:
-    return DatasetConversion.objects.filter(repo=repo).first()
+    conversion = DatasetConversion.objects.filter(repo=repo).first()
+    if conversion is not None:
+        conversion.repo = repo  # the row already read: no second query for it
+    return conversion
 
 
 def conversion_done(repo: Repo) -> DatasetConversion:

@@ -6,14 +6,15 @@ warning that fires on every config.json is one nobody reads.
 
 import tempfile
 
-from detect_secrets.core.scan import scan_file
-from detect_secrets.settings import default_settings
-
 MAX_TEXT_BYTES = 1 << 20
 
 
 def text_secrets(data: bytes) -> list[dict]:
     """`[{"type", "line"}]` for each secret found in `data`."""
+    # Imported here: detect-secrets loads its plugins at import, which no web request needs.
+    from detect_secrets.core.scan import scan_file
+    from detect_secrets.settings import default_settings
+
     # detect-secrets scans files by name: the text goes through a private temporary copy.
     with tempfile.NamedTemporaryFile() as copy:
         copy.write(data)

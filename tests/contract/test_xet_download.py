@@ -49,13 +49,14 @@ FILES = {
 
 
 def xet_reads(hub, since: int) -> list[str]:
-    """The file hashes the Xet store answered reconstructions for since log line `since`."""
-    log = "".join(hub.output[since:])
+    """The file hashes the Xet store answered reconstructions for since log line `since`
+    (a mark, `hub.log_mark()`), up to every request answered so far."""
+    log = "".join(hub.output[since : hub.log_mark()])
     return re.findall(r"GET /xet-cas/v[12]/reconstructions/([0-9a-f]{64}) 20[06]", log)
 
 
 def xorb_uploads(hub, since: int) -> int:
-    log = "".join(hub.output[since:])
+    log = "".join(hub.output[since : hub.log_mark()])
     return len(re.findall(r"POST /xet-cas/v1/xorbs/\S+ 200", log))
 
 
@@ -80,7 +81,7 @@ def model(hub, alice, stock_client, tmp_path_factory) -> dict:
     for path, data in FILES.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_bytes(data)
-    before = len(hub.output)
+    before = hub.log_mark()
     api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message="weights via Xet")
     uploads = xorb_uploads(hub, before)
     tree = {f.path: f for f in api.list_repo_tree(repo_id, recursive=True) if f.path in FILES}
@@ -137,7 +138,7 @@ def test_a_head_of_resolve_tells_a_xet_client_where_to_read(hub, alice, model):
 
 
 def test_hf_hub_download_reads_each_file_through_xet(hub, alice, model, tmp_path):
-    before = len(hub.output)
+    before = hub.log_mark()
 
     for path, data in FILES.items():
         local = hf_hub_download(model["repo_id"], path, endpoint=hub.url, token=alice.token,
@@ -148,7 +149,7 @@ def test_hf_hub_download_reads_each_file_through_xet(hub, alice, model, tmp_path
 
 
 def test_snapshot_download_reads_the_repo_through_xet(hub, alice, model, tmp_path):
-    before = len(hub.output)
+    before = hub.log_mark()
 
     folder = Path(snapshot_download(model["repo_id"], endpoint=hub.url, token=alice.token,
                                     cache_dir=tmp_path))  # fmt: skip
@@ -164,7 +165,7 @@ def test_a_pull_request_uploaded_through_xet_downloads_through_xet(hub, alice, m
     data = os.urandom(90 * KiB)
     commit = api.upload_file(path_or_fileobj=data, path_in_repo="pr.bin", repo_id=model["repo_id"],
                              create_pr=True)  # fmt: skip
-    before = len(hub.output)
+    before = hub.log_mark()
 
     local = hf_hub_download(model["repo_id"], "pr.bin", revision=commit.pr_revision,
                             endpoint=hub.url, token=alice.token, cache_dir=tmp_path)  # fmt: skip
@@ -198,7 +199,7 @@ done()
 
 
 def test_huggingface_hub_without_xet_gets_the_same_bytes_over_http(hub, alice, model, tmp_path):
-    before = len(hub.output)
+    before = hub.log_mark()
 
     results = run_client_script(
         hub, alice.token, tmp_path / "home", WITHOUT_XET, HF_HUB_DISABLE_XET="1",
@@ -230,12 +231,13 @@ def test_a_git_push_may_point_at_an_object_stored_only_in_xet(
     git("clone", remote(hub, repo_id, token=alice.token), "clone", cwd=tmp_path)
 
     sha = git.commit_files(tmp_path / "clone", {"copy.bin": data}, "The same weights")
-    before = len(hub.output)
+    before = hub.log_mark()
     git("push", "origin", "main", cwd=tmp_path / "clone")
 
     assert alice.api(hub).model_info(repo_id).sha == sha
-    assert "objects/batch 200" in "".join(hub.output[before:])
-    assert "/lfs/upload/" not in "".join(hub.output[before:])
+    log = "".join(hub.output[before : hub.log_mark()])
+    assert "objects/batch 200" in log
+    assert "/lfs/upload/" not in log
     assert not blob_path(hub, sha256(data)).exists()
     with httpx.Client(base_url=hub.url, timeout=30) as client:
         assert client.get(f"/{repo_id}/resolve/main/copy.bin").content == data
@@ -397,7 +399,7 @@ done()
 
 def test_datasets_push_to_hub_through_xet_then_load_dataset(hub, alice, tmp_path):
     repo_id = f"alice/xet-pushed-{uuid.uuid4().hex[:6]}"
-    before = len(hub.output)
+    before = hub.log_mark()
 
     results = run_client_script(hub, alice.token, tmp_path / "home", PUSH_AND_LOAD,
                                 TEST_REPO=repo_id)  # fmt: skip

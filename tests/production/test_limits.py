@@ -70,7 +70,7 @@ def test_a_chunked_push_over_the_limit_is_cut_off_and_moves_nothing(hub, tmp_pat
 
     assert pushed.returncode != 0
     assert api.repo_info(repo).sha == before
-    assert "Request body too large" in "".join(hub.output[seen:])
+    assert "Request body too large" in "".join(hub.output[seen : hub.log_mark()])
 
 
 def test_an_object_over_the_object_limit_is_refused_at_the_batch(hub):

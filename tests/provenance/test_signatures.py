@@ -94,8 +94,15 @@ def test_a_signature_by_an_untrusted_key_fails(alice, model, stranger_key):
     assert check.reason == "Signed by a key this hub does not trust"
 
 
-def test_a_model_without_a_signature_is_unsigned_and_garbage_is_a_failure(alice, model):
-    unsigned = commit_verdict(model, push(model, alice, FILES))
+def test_a_model_without_a_signature_is_unsigned_and_garbage_is_a_failure(
+    alice, model, monkeypatch
+):
+    def exported(**kwargs):
+        raise AssertionError("an unsigned commit's files were written out for nothing")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("provenance.services.commit_export", exported)
+        unsigned = commit_verdict(model, push(model, alice, FILES))
     garbage = commit_verdict(model, push(model, alice, {"model.sig": b"{not json"}))
 
     assert unsigned.status == Status.UNSIGNED

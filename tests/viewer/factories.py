@@ -10,8 +10,8 @@ from registry.gitstore import Change, GitRepo
 from registry.models import Repo, User
 from registry.services.commits import commit_create
 from registry.services.repos import repo_create
+from viewer.conversion import conversion_run
 from viewer.models import DatasetConversion
-from viewer.services import conversion_run
 
 CARD = """---
 configs:

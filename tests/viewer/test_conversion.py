@@ -1,4 +1,4 @@
-"""viewer.services.conversion_run: a dataset's main converted to Parquet shards on
+"""viewer.conversion.conversion_run: a dataset's main converted to Parquet shards on
 refs/convert/parquet, features kept, and bad data recorded as failed with its reason."""
 
 import json
@@ -10,8 +10,8 @@ import pytest
 from registry.gitstore import GitRepo
 from registry.repofiles import repo_file_at
 from tests.viewer.factories import make_converted, parquet_bytes, push
+from viewer.conversion import conversion_run
 from viewer.models import DatasetConversion
-from viewer.services import conversion_run
 
 pytestmark = pytest.mark.django_db
 Status = DatasetConversion.Status

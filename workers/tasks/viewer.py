@@ -8,6 +8,6 @@ from workers.viewer import QUEUE
 @app.task(name="minihub.viewer_convert", queue=QUEUE, ignore_result=True)
 def viewer_convert(repo_pk: int) -> None:
     """Converts the dataset's main to Parquet shards on refs/convert/parquet."""
-    from viewer.services import conversion_run
+    from viewer.conversion import conversion_run
 
     conversion_run(repo_pk=repo_pk)
