@@ -27,9 +27,10 @@ class ConfigRow:
 @dataclass
 class FileChange:
     path: str
-    status: str  # added, removed, modified
+    status: str  # added, removed, modified, renamed (the same bytes at another path)
     base: Entry | None
     head: Entry | None
+    old_path: str = ""  # a renamed file's path in the base
     kind: str = "binary"  # card, text, config, safetensors, binary, large
     lines: list[tuple[str, str]] = field(default_factory=list)  # (css class, text)
     truncated: bool = False
@@ -61,7 +62,8 @@ def _object(entry: Entry | None) -> str:
 
 def changes_between(base: list[Entry], head: list[Entry]) -> tuple[list[FileChange], int]:
     """(changes in path order, at most MAX_FILES; how many there were). Files are matched by
-    path: a renamed file shows as removed and added, as it does in a tree listing."""
+    path; a file removed from one path and added at another with the very same bytes (the
+    same blob or LFS object) is one rename, as `git diff -M100%` reports it."""
     old = {e.path: e for e in base if e.type == "file"}
     new = {e.path: e for e in head if e.type == "file"}
     changes = []
@@ -71,7 +73,24 @@ def changes_between(base: list[Entry], head: list[Entry]) -> tuple[list[FileChan
             continue
         status = "added" if before is None else "removed" if after is None else "modified"
         changes.append(FileChange(path=path, status=status, base=before, head=after))
+    changes = _renames(changes)
     return changes[:MAX_FILES], len(changes)
+
+
+def _renames(changes: list[FileChange]) -> list[FileChange]:
+    """Pairs each added file with a removed file of the same object (the first by path)."""
+    removed: dict[str, list[FileChange]] = {}
+    for change in changes:
+        if change.status == "removed":
+            removed.setdefault(_object(change.base), []).append(change)
+    paired: set[int] = set()
+    for change in changes:
+        candidates = removed.get(_object(change.head)) if change.status == "added" else None
+        if candidates:
+            source = candidates.pop(0)
+            paired.add(id(source))
+            change.status, change.base, change.old_path = "renamed", source.base, source.path
+    return [change for change in changes if id(change) not in paired]
 
 
 def _card_first(path: str) -> tuple[bool, str]:

@@ -1,6 +1,7 @@
 """Reads: the comparison of two revisions of a repo, as the page and the API show it."""
 
 import json
+import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,6 +21,10 @@ from registry.safetensors import Header, SafetensorsError, read_header
 
 # Bytes of text and config files one comparison reads, in all; past it files are listed only.
 READ_BUDGET_FILES = 4
+# Safetensors headers by (LFS oid, size), per process: an object's bytes never change.
+HEADERS_CACHED = 256
+_headers: dict[tuple[str, int], Header] = {}
+_headers_lock = threading.Lock()
 
 
 @dataclass
@@ -58,7 +63,7 @@ class Comparison:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"added": 0, "removed": 0, "modified": 0}
+        counts = {"added": 0, "removed": 0, "modified": 0, "renamed": 0}
         for change in self.changes:
             counts[change.status] += 1
         return counts
@@ -99,6 +104,9 @@ def comparison_get(
 def _fill(comparison: Comparison, *, user: User, token: AccessToken | None, git: GitRepo) -> None:
     budget = READ_BUDGET_FILES * settings.HUB_DIFF_MAX_BYTES
     for change in comparison.changes:
+        if change.status == "renamed":  # the same bytes: nothing inside changed
+            change.kind = "renamed"
+            continue
         try:
             sides = _open_sides(comparison, change, user=user, token=token, git=git)
         except errors.EntryNotFound:
@@ -127,14 +135,17 @@ def _open_sides(
     token: AccessToken | None,
     git: GitRepo,
 ) -> list[RepoFile | None]:
-    pairs = ((change.base, comparison.base), (change.head, comparison.head))
+    pairs = (
+        (change.base, comparison.base, change.old_path or change.path),
+        (change.head, comparison.head, change.path),
+    )
     return [
         None
         if entry is None
         else repo_file_open(
-            user=user, token=token, repo=comparison.repo, rev=sha, path=change.path, git=git
+            user=user, token=token, repo=comparison.repo, rev=sha, path=path, git=git
         )
-        for entry, sha in pairs
+        for entry, sha, path in pairs
     ]
 
 
@@ -185,8 +196,24 @@ def _safetensors(change: FileChange, sides: list[RepoFile | None]) -> None:
 
 
 def _header(side: RepoFile | None) -> Header | None:
+    """The file's checked header; an LFS object's is read once per process (its oid names
+    its bytes), so reloading a comparison of many safetensors files reads none again."""
     if side is None:
         return None
+    if side.lfs is None:
+        return _read_header(side)
+    key = (side.lfs.oid, side.size)
+    header = _headers.get(key)
+    if header is None:
+        header = _read_header(side)
+        with _headers_lock:
+            if len(_headers) >= HEADERS_CACHED:
+                _headers.clear()
+            _headers[key] = header
+    return header
+
+
+def _read_header(side: RepoFile) -> Header:
     with side.open() as handle:
         return read_header(handle.read, file_size=side.size)
 

@@ -20,6 +20,7 @@ def _change(change: FileChange) -> dict:
     answer = {
         "path": change.path,
         "status": change.status,
+        "oldPath": change.old_path or None,
         "kind": change.kind,
         "baseSize": change.base.size if change.base else None,
         "headSize": change.head.size if change.head else None,

@@ -47,6 +47,32 @@ def _submit(page: Page, model: str) -> None:
     expect(page.locator(".message")).to_contain_text(f"Submitted {model}")
 
 
+_LAYOUT = """() => {
+  const names = [...document.querySelectorAll("tbody tr[data-model] td:nth-child(2) a")];
+  const plots = [...document.querySelectorAll("svg.plot")].map((svg) => {
+    const box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
+    const figure = svg.closest("figure").getBoundingClientRect();
+    return {width: box.width, height: box.height, ratio: view.height / view.width,
+            figureWidth: figure.width, right: figure.right};
+  });
+  return {lines: names.map((a) => a.getClientRects().length), plots};
+}"""
+
+
+def _names_on_one_line_and_plots_sized_to_content(page: Page, width: int) -> None:
+    """Model ids never wrap mid-identifier (the table scrolls instead), and each plot keeps
+    its drawing's proportions within its figure and the window: a two-row bar chart is
+    short, not stretched to a fixed height."""
+    layout = page.evaluate(_LAYOUT)
+    assert layout["lines"] and set(layout["lines"]) == {1}, (width, layout)
+    assert len(layout["plots"]) == 2, layout
+    for plot in layout["plots"]:
+        assert plot["width"] <= plot["figureWidth"] and plot["right"] <= width + 1, (width, plot)
+        assert abs(plot["height"] - plot["width"] * plot["ratio"]) <= 2, (width, plot)
+    bars = layout["plots"][0]
+    assert bars["height"] < bars["width"] * 0.6, (width, bars)  # two bars: a short chart
+
+
 def test_a_leaderboard_ranks_two_models_and_a_result_becomes_a_pull_request(
     page: Page, hub, tmp_path
 ):
@@ -93,6 +119,10 @@ def test_a_leaderboard_ranks_two_models_and_a_result_becomes_a_pull_request(
     page.get_by_role("link", name="F1 (macro)").click()
     expect(page.locator('th[aria-sort="descending"]')).to_have_text("F1 (macro)")
     screenshot(page, "evaluation-leaderboard")
+    for width, height in ((1280, 900), (390, 844)):  # desktop, then phone
+        page.set_viewport_size({"width": width, "height": height})
+        _names_on_one_line_and_plots_sized_to_content(page, width)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.locator(f'tr[data-model="{steady}"] a[href^="/evaluations/"]').click()
     page.get_by_role("button", name="Propose to the model card").click()

@@ -1,7 +1,10 @@
 """The compare page and its JSON on two revisions of a real tiny model, in this process."""
 
+import shutil
+
 import pytest
 
+from compare import selectors
 from compare.models import TensorDiff
 from compare.services import tensor_diff_run
 from evaluation.models import EvaluationJob
@@ -200,3 +203,41 @@ def test_the_commits_page_compares_a_commit_with_its_parent_or_two_picked_ones(c
 
     assert f'href="/alice/tiny/compare/{first}...{second}"' in page
     assert picked.status_code == 302 and picked["Location"] == f"/alice/tiny/compare/{first}...main"
+
+
+def test_a_file_moved_with_the_same_bytes_is_one_rename_not_a_removal_and_an_addition(
+    client, alice, tiny, tmp_path
+):
+    repo = repo_create(user=alice, token=None, name="moved", organization=None,
+                       repo_type="model", private=False)  # fmt: skip
+    first = commit_folder(alice, repo, tiny.v1, "First version")
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny.v1, moved)
+    (moved / "weights").mkdir()
+    (moved / "model.safetensors").rename(moved / "weights" / "model.safetensors")
+    (moved / "config.json").rename(moved / "settings.json")
+    second = commit_folder(alice, repo, moved, "Move files")
+
+    page = client.get(f"/alice/moved/compare/{first}...{second}").content.decode()
+    answer = api(client, repo, f"{first}...{second}").json()
+
+    assert '<span class="status renamed">2 renamed</span>' in page
+    assert '<span class="status deleted">0 removed</span>' in page
+    assert "model.safetensors → weights/model.safetensors</a>" in page
+    renamed = {f["oldPath"]: f["path"] for f in answer["files"] if f["status"] == "renamed"}
+    assert renamed == {"config.json": "settings.json",
+                       "model.safetensors": "weights/model.safetensors"}  # fmt: skip
+    assert {f["status"] for f in answer["files"]} == {"renamed"}
+
+
+def test_safetensors_headers_are_read_once_per_object(client, model, monkeypatch):
+    repo, first, second = model
+    reads = []
+    original = selectors._read_header
+    monkeypatch.setattr(selectors, "_headers", {})
+    monkeypatch.setattr(selectors, "_read_header", lambda side: reads.append(1) or original(side))
+
+    for _ in range(3):
+        assert client.get(f"/alice/tiny/compare/{first}...{second}").status_code == 200
+
+    assert len(reads) == 2  # the base's weights and the head's, once each
