@@ -60,7 +60,8 @@ lint: $(TEST_STAMP)
 PRODUCTION_ONLY := tests/bench/test_inference_bench_smoke.py \
 	tests/bench/test_evaluation_bench_smoke.py tests/bench/test_api_latency_smoke.py \
 	tests/bench/test_chat_bench_smoke.py tests/bench/test_web_pages_smoke.py \
-	tests/bench/test_viewer_bench_smoke.py tests/clientsuite tests/viewer tests/compare \
+	tests/bench/test_viewer_bench_smoke.py tests/bench/test_memory_bench_smoke.py \
+	tests/clientsuite tests/viewer tests/compare \
 	tests/provenance tests/sso tests/xet
 BOTH_PASSES := tests/bench/test_bench_smoke.py
 EMBEDDED_ONLY := $(filter-out $(PRODUCTION_ONLY) $(BOTH_PASSES),$(wildcard tests/bench/test_*.py)) \

@@ -2,9 +2,12 @@
 
 Seeds N repos (100,000 by default) straight into the database, one real repo with a README
 and one with 10,000 files, then measures p50 and p99 of `model_info`, a search sorted by
-downloads and a recursive tree listing, each against `GET /api/agent-harnesses` (a constant
-JSON answer through the same middleware and DRF stack). The tree listing is also compared
-with `git ls-tree -r -l` on the same bare repository. Run on PostgreSQL, as the issue asks:
+downloads, a filter sorted by likes, `paths-info` of 20 files and a recursive tree listing,
+each against `GET /api/agent-harnesses` (a constant JSON answer through the same middleware
+and DRF stack): p50 within 2x of the floor's, p99 within 3x of the floor's p99. A search
+whose every call is new (no cached answer can serve it) is shown beside them. The tree
+listing is also compared with `git ls-tree -r -l` on the same bare repository. Run on
+PostgreSQL, as the issue asks:
 
     HUB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/minihub \\
     HUB_BROKER_URL=redis://127.0.0.1:6379/0 .venv/bin/python -m bench.api_latency [--smoke]
@@ -27,7 +30,9 @@ from huggingface_hub import CommitOperationAdd, HfApi  # noqa: E402
 from bench.common import live_hub, parser, verdict  # noqa: E402
 
 CLIENTS = 8
-TARGETS = {"model_info": 3.0, "search": 10.0}
+# p50 within 2x of the floor's p50, p99 within 3x of the floor's p99.
+TARGETS = {"model_info": 2.0, "search": 2.0, "filter": 2.0, "paths_info": 2.0, "tree": 2.0}
+P99_TARGET = 3.0
 TREE_TARGET = 5.0
 
 # Runs inside `manage.py shell` on the hub's database: bulk rows, no git repositories
@@ -69,17 +74,22 @@ print(Repo.objects.count())
 """
 
 
-def measure(url: str, headers: dict, requests: int) -> list[float]:
-    """Latencies (seconds) of `requests` GETs of `url` spread over CLIENTS threads."""
+def measure(url: str, headers: dict, requests: int, *, body: dict | None = None,
+            fresh: bool = False) -> list[float]:  # fmt: skip
+    """Latencies (seconds) of `requests` calls of `url` spread over CLIENTS threads: GETs, or
+    POSTs of `body`; with `fresh`, each call adds a parameter no other call has, so no answer
+    kept for an earlier call can serve it."""
     latencies: list[float] = []
     lock = threading.Lock()
+    counter = iter(range(10**9))
 
     def client() -> None:
         with httpx.Client(headers=headers, timeout=60) as http:
             mine = []
             for _ in range(requests // CLIENTS):
+                target = f"{url}&fresh={next(counter)}-{time.time_ns()}" if fresh else url
                 started = time.perf_counter()
-                response = http.get(url)
+                response = http.post(target, data=body) if body else http.get(target)
                 response.raise_for_status()
                 mine.append(time.perf_counter() - started)
         with lock:
@@ -153,24 +163,45 @@ def main() -> None:
         api = HfApi(endpoint=hub.url, token=hub.token)
         sha = seed(hub, api, repos, files)
         headers = {"Authorization": f"Bearer {hub.token}"}
-        urls = {
-            "floor": f"{hub.url}/api/agent-harnesses",
-            "model_info": f"{hub.url}/api/models/alice/info",
-            "search": f"{hub.url}/api/models?search=model-4&sort=downloads&limit=50",
-            "tree": f"{hub.url}/api/models/alice/wide/tree/{sha}?recursive=true&expand=false",
+        paths = {"paths": [f"d{n % 100}/f{n}.txt" for n in range(0, files, max(1, files // 20))]}
+        calls = {
+            "floor": (f"{hub.url}/api/agent-harnesses", {}),
+            "model_info": (f"{hub.url}/api/models/alice/info", {}),
+            "search": (f"{hub.url}/api/models?search=model-4&sort=downloads&limit=50", {}),
+            "filter": (
+                f"{hub.url}/api/models?filter=text-classification&filter=peft&sort=likes&limit=50",
+                {},
+            ),  # fmt: skip
+            "paths_info": (f"{hub.url}/api/models/alice/wide/paths-info/{sha}", {"body": paths}),
+            "tree": (
+                f"{hub.url}/api/models/alice/wide/tree/{sha}?recursive=true&expand=false",
+                {},
+            ),  # fmt: skip
+            "search, new": (
+                f"{hub.url}/api/models?search=model-4&sort=downloads&limit=50",
+                {"fresh": True},
+            ),  # fmt: skip
         }
-        for url in urls.values():
-            measure(url, headers, CLIENTS * 2)  # warm every worker's connection and caches
-        results = {name: measure(url, headers, requests) for name, url in urls.items()}
+        for url, options in calls.values():  # warm every worker's connection and caches
+            measure(url, headers, CLIENTS * 2, **options)
+        results = {name: measure(url, headers, requests, **options)
+                   for name, (url, options) in calls.items()}  # fmt: skip
         floor = statistics.median(results["floor"])
-        print(f"API latency at {CLIENTS} clients, {repos:,} repos ({os.cpu_count()} cores)")
-        print(f"  {'':<12}{'p50 ms':>10}{'p99 ms':>10}{'p50/floor':>11}{'target':>8}")
+        floor_p99 = percentile(results["floor"], 0.99)
+        print(f"API latency at {CLIENTS} clients, {repos:,} repos ({os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+        print(f"  {'':<12}{'p50 ms':>10}{'p99 ms':>10}{'p50/floor':>11}{'p99/floor':>11}"
+              f"{'target':>16}")  # fmt: skip
         for name, values in results.items():
             p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
-            ratio = p50 / floor
-            target = TARGETS.get(name)
-            mark = f"{target:.0f}x {verdict(ratio <= target)}" if target else ""
-            print(f"  {name:<12}{p50 * 1000:>10.2f}{p99 * 1000:>10.2f}{ratio:>10.2f}x{mark:>14}")
+            ratio, ratio99 = p50 / floor, p99 / floor_p99
+            judged = name in TARGETS
+            ok = ratio <= TARGETS.get(name, 0) and ratio99 <= P99_TARGET
+            mark = f"{TARGETS[name]:.0f}x/{P99_TARGET:.0f}x {verdict(ok)}" if judged else ""
+            print(f"  {name:<12}{p50 * 1000:>10.2f}{p99 * 1000:>10.2f}{ratio:>10.2f}x"
+                  f"{ratio99:>10.2f}x{mark:>16}")  # fmt: skip
+        print("  (search, new: every call a query never asked before, so none is answered from"
+              " the listing cache; shown, not judged)")  # fmt: skip
         hub_tree = tree_seconds(api, sha, args.rounds)
         git_tree = git_ls_tree_seconds(hub, sha, args.rounds)
         ratio = hub_tree / git_tree

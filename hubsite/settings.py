@@ -203,6 +203,10 @@ HUB_SPACES_ROUTE_TTL = env_int("HUB_SPACES_ROUTE_TTL", 5)
 # requirement layers and pip's wheel cache (several hubs may share one); the package index
 # requirements come from (unset: pip's own configuration); seconds an app has to answer
 # after its start; each app's memory; the Spaces worker's threads (builds and starts at once).
+# How long a repo listing's answer (GET /api/models, /api/datasets, /api/spaces) is reused for
+# the same caller and query while nothing it shows changed; 0 turns the cache off. Counts
+# (downloads, likes) and orders by them may lag by this much: registry.services.listings.
+HUB_LIST_CACHE_SECONDS = env_int("HUB_LIST_CACHE_SECONDS", 30, minimum=0)
 HUB_SPACES_CACHE_DIR = env_dir("HUB_SPACES_CACHE_DIR", HUB_DATA_DIR / "spaces")
 HUB_SPACES_INDEX_URL = env_url("HUB_SPACES_INDEX_URL", None, schemes={"http", "https", "file"})
 HUB_SPACES_START_TIMEOUT = env_int("HUB_SPACES_START_TIMEOUT", 120, minimum=5)

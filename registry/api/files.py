@@ -1,9 +1,12 @@
+import json
+import threading
+from collections import OrderedDict
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
@@ -35,6 +38,36 @@ TREE_PAGE_SIZE = 1000
 TREE_PAGE_SIZE_EXPANDED = 50
 
 
+class _PageCache:
+    """Answers by key, at most `limit` bytes of them, the least recently used dropped first."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key, value: tuple[bytes, bool]) -> None:
+        with self._lock:
+            if key in self._pages or len(value[0]) > self.limit // 4:
+                return
+            self._pages[key] = value
+            self.size += len(value[0])
+            while self.size > self.limit:
+                _, dropped = self._pages.popitem(last=False)
+                self.size -= len(dropped[0])
+
+
+_tree_pages = _PageCache(limit=32 * 1024 * 1024)
+_paths_answers = _PageCache(limit=16 * 1024 * 1024)
+
+
 @require_http_methods(["GET", "HEAD"])
 def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: str):
     repo = api_repo(request, repo_type, namespace, name)
@@ -43,13 +76,25 @@ def tree(request: HttpRequest, repo_type: str, namespace: str, name: str, rest: 
         validate_path_in_repo(path)
     git = open_git(repo)
     sha = git.resolve(rev)
-    entries = git.list_tree(sha, path, recursive=query_bool(request, "recursive"))
-    expand = query_bool(request, "expand")
+    recursive, expand = query_bool(request, "recursive"), query_bool(request, "expand")
     page_size = TREE_PAGE_SIZE_EXPANDED if expand else TREE_PAGE_SIZE
     start = cursor_decode(request.GET.get("cursor"))
-    page = entries[start : start + page_size]
-    response = JsonResponse(_entries_json(repo, git, sha, page, expand=expand), safe=False)
-    if start + page_size < len(entries):
+    # A page at a commit never changes: its JSON is kept per process (the permission check
+    # above still runs on every request). Expanded pages carry scan verdicts, which do.
+    key = None if expand else (repo.storage_id, sha, path, recursive, start)
+    kept = _tree_pages.get(key) if key else None
+    if kept is None:
+        entries = git.list_tree(sha, path, recursive=recursive)
+        page = entries[start : start + page_size]
+        body = json.dumps(
+            _entries_json(repo, git, sha, page, expand=expand), cls=DjangoJSONEncoder
+        ).encode()
+        kept = (body, start + page_size < len(entries))
+        if key:
+            _tree_pages.put(key, kept)
+    body, more = kept
+    response = HttpResponse(body, content_type="application/json")
+    if more:
         # The next page is pinned to the commit, so a branch moving mid-listing cannot
         # shift entries between pages.
         next_url = f"{base_url(request)}/api/{repo_type}/{repo.repo_id}/tree/{sha}"
@@ -72,14 +117,20 @@ class PathsInfoView(APIView):
             paths = [paths]
         git = open_git(repo)
         sha = git.resolve(rev)
-        found = []
-        for path in dict.fromkeys(p.strip("/") for p in paths):
+        wanted = tuple(dict.fromkeys(p.strip("/") for p in paths))
+        for path in wanted:
             validate_path_in_repo(path)
-            entry = git.entry(sha, path)
-            if entry is not None:
-                found.append(entry)
         expand = str(request.data.get("expand", "")).lower() in {"1", "true"}
-        return Response(_entries_json(repo, git, sha, found, expand=expand))
+        # As tree pages: the answer at a commit is kept unless expanded (scan verdicts move).
+        key = None if expand else (repo.storage_id, sha, wanted)
+        kept = _paths_answers.get(key) if key else None
+        if kept is None:
+            found = [entry for path in wanted if (entry := git.entry(sha, path)) is not None]
+            answer = _entries_json(repo, git, sha, found, expand=expand)
+            kept = (json.dumps(answer, cls=DjangoJSONEncoder).encode(), False)
+            if key:
+                _paths_answers.put(key, kept)
+        return HttpResponse(kept[0], content_type="application/json")
 
 
 def _entries_json(repo: Repo, git, sha: str, entries: list, *, expand: bool) -> list[dict]:

@@ -1,13 +1,20 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import errors
 from registry.api.serializers import iso, sibling_json
 from registry.cards import card_tags
 from registry.models import Repo
-from registry.request import base_url, cursor_decode, next_link, open_git, query_bool
+from registry.request import base_url, caller, cursor_decode, next_link, open_git, query_bool
 from registry.selectors import REPO_TYPES, repo_search
+from registry.services.listings import listing_version
 from registry.signals import repo_info_extras
 
 MAX_PAGE = 1000
@@ -88,7 +95,23 @@ def _limit(request: Request) -> int:
 class RepoListView(APIView):
     """GET /api/models|datasets|spaces: search, filter, sort, paginate with absolute Links."""
 
-    def get(self, request: Request, repo_type: str):
+    def get(self, request: Request, repo_type: str) -> HttpResponse:
+        """The answer as the same caller last got it for the same query, while no listed
+        row changed since (registry.services.listings); else built and kept."""
+        seconds = settings.HUB_LIST_CACHE_SECONDS
+        key = _cache_key(request, repo_type) if seconds else None
+        kept = cache.get(key) if key else None
+        if kept is None:
+            kept = self._answer(request, repo_type)
+            if key:
+                cache.set(key, kept, timeout=seconds)
+        body, link = kept
+        response = HttpResponse(body, content_type="application/json")
+        if link:
+            response["Link"] = link
+        return response
+
+    def _answer(self, request: Request, repo_type: str) -> tuple[bytes, str]:
         params = request.query_params
         queryset = repo_search(
             user=request.user,
@@ -125,8 +148,19 @@ class RepoListView(APIView):
             items = [
                 {k: v for k, v in item.items() if k in expand | {"_id", "id"}} for item in items
             ]
-        response = Response(items)
+        link = ""
         if len(rows) > limit:
             url = f"{base_url(request)}/api/{repo_type}"
-            response["Link"] = next_link(url, params, start + limit)
-        return response
+            link = next_link(url, params, start + limit)
+        return JSONRenderer().render(items), link
+
+
+def _cache_key(request: Request, repo_type: str) -> str:
+    """Who asks (a token by its id: a fine-grained one sees its scope only; a session by its
+    user), what (every query parameter, and the address links are made of), and the listing
+    version the answer is valid for."""
+    user, token = caller(request)
+    who = f"t{token.public_id}" if token is not None else f"u{user.pk}" if user.pk else "anon"
+    query = sorted((k, v) for k in request.query_params for v in request.query_params.getlist(k))
+    what = json.dumps([repo_type, base_url(request), who, query]).encode()
+    return f"registry:listing:{listing_version()}:{hashlib.sha256(what).hexdigest()}"

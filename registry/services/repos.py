@@ -7,6 +7,7 @@ from registry.models import Namespace, Organization, Repo, RepoRedirect, RepoTag
 from registry.names import validate_repo_name
 from registry.permissions import Action, Actor, require
 from registry.selectors import card_at
+from registry.services.listings import listing_changed
 from registry.signals import audit_send, repo_event_send, repo_main_moved
 
 INITIAL_COMMIT_TITLE = "initial commit"
@@ -211,6 +212,7 @@ def repo_reindex(*, repo: Repo, git: GitRepo) -> None:
             RepoTag.objects.bulk_create(
                 [RepoTag(repo=repo, tag=t) for t in tags if t not in existing]
             )
+            listing_changed()
     for name, value in fields.items():
         setattr(repo, name, value)
 

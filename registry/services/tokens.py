@@ -20,6 +20,7 @@ from registry.models import (
     live_tokens,
     memberships_of,
 )
+from registry.services.listings import listing_changed
 from registry.signals import audit_send
 
 TOKEN_PREFIX = "hf_"
@@ -194,3 +195,4 @@ def org_token_policy_set(*, org: Organization, max_days: int | None) -> None:
     if max_days is not None and not 1 <= max_days <= 3650:
         raise InvalidName("An organization's token lifetime is 1 to 3650 days, or unlimited")
     Organization.objects.filter(pk=org.pk).update(token_max_days=max_days)
+    listing_changed()  # which tokens reach the org's private repos changed

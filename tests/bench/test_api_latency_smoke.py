@@ -14,5 +14,6 @@ def test_the_api_latency_benchmark_runs_and_reports_its_ratios():
     )
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "model_info" in result.stdout and "search" in result.stdout
+    for call in ("model_info", "search", "filter", "paths_info", "tree", "search, new"):
+        assert call in result.stdout, result.stdout
     assert "x git (target at most 5x)" in result.stdout
