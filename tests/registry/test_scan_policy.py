@@ -1,7 +1,10 @@
 """An organization that requires scans to pass: commits adding an unsafe file are scanned
 before the ref moves and refused; other orgs' commits are scanned after they land."""
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from registry.errors import ScanRefused
 from registry.gitstore import Change, GitRepo
@@ -65,3 +68,23 @@ def test_an_org_admin_turns_the_policy_on_from_the_members_page(client, alice, b
     acme.refresh_from_db()
     assert acme.scans_required is True
     assert 'name="scans_required" checked' in client.get(ORG_PAGE).content.decode()
+
+
+def test_scanrepos_scans_what_every_branch_and_tag_holds_once_and_resumes(alice, acme):
+    repo = repo_create(user=alice, token=None, name="older", organization="acme",
+                       repo_type="model", private=False)  # fmt: skip
+    commit(alice, repo, {"weights.pkl": EVIL})
+    git = GitRepo(repo.storage_id)
+    git.update_ref("refs/tags/v1", git.ref_target("refs/heads/main"), "0" * 40)
+    commit(alice, repo, {"notes.txt": b"later\n"})  # main moves on; the tag keeps the pickle
+    assert not FileScan.objects.exists()  # committed before any scan ran
+    out = io.StringIO()
+
+    call_command("scanrepos", "acme/older", stdout=out)
+    call_command("scanrepos", stdout=out)
+
+    assert "model acme/older: 3 files scanned" in out.getvalue()  # .gitattributes and both
+    assert "model acme/older: 0 files scanned" in out.getvalue()  # the second run resumes
+    assert FileScan.objects.get(kind="pickle").status == "unsafe"
+    with pytest.raises(CommandError, match="No model acme/missing"):
+        call_command("scanrepos", "acme/missing", stdout=out)
