@@ -1,6 +1,6 @@
 """Reads of provenance: a commit's signature verdict, an imported repo's source."""
 
-from provenance.models import RepoSource, SignatureCheck
+from provenance.models import RepoSource, SignatureCheck, SigningPolicy
 from registry.models import Repo
 
 
@@ -25,3 +25,8 @@ def repo_source_info(*, repo: Repo) -> dict | None:
         "importedAt": source.imported_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "sync": source.sync,
     }
+
+
+def signing_required(*, org) -> bool:
+    """Whether `org` lets main move only to commits whose model.sig verifies."""
+    return SigningPolicy.objects.filter(org=org, require_signed_main=True).exists()

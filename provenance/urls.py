@@ -5,4 +5,7 @@ from django.urls import path
 
 from provenance import views
 
-urlpatterns = [path("import/new", views.import_new, name="provenance-import")]
+urlpatterns = [
+    path("import/new", views.import_new, name="provenance-import"),
+    path("organizations/<str:org>/signing", views.org_signing, name="provenance-signing"),
+]
