@@ -5,6 +5,7 @@ repository before anything is published; `sync` brings new commits the same way.
 """
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from registry.services.repos import repo_create, repo_delete, repo_refresh
 from registry.signals import ref_move_refusal
 
 MAIN = "refs/heads/main"
+FETCH_THREADS = 4  # LFS objects fetched at once from the source
 
 
 def repo_import(
@@ -142,15 +144,17 @@ def _claims_check(*, staging: GitRepo, source: Source, sha: str) -> None:
 
 
 def _objects_fetch(*, source: Source, pointers: list[LfsPointer]) -> None:
-    """Stores each object from the source; the store keeps bytes only if their sha256 and
-    size are the pointer's (bytes already held elsewhere are fetched anyway: having them is
-    what entitles a repo to link them)."""
+    """Stores each object from the source, a few at a time; the store keeps bytes only if
+    their sha256 and size are the pointer's (bytes already held elsewhere are fetched
+    anyway: having them is what entitles a repo to link them)."""
     if not pointers:
         return
     links = object_links(source, [(p.oid, p.size) for p in pointers])
-    for pointer in pointers:
-        if pointer.oid not in links:
-            raise SourceError(f"The source does not serve LFS object {pointer.oid}")
+    missing = [p.oid for p in pointers if p.oid not in links]
+    if missing:
+        raise SourceError(f"The source does not serve LFS object {missing[0]}")
+
+    def fetch(pointer: LfsPointer) -> None:
         href, headers = links[pointer.oid]
         try:
             blob_store().put(pointer.oid, object_chunks(source, href, headers), size=pointer.size)
@@ -160,6 +164,12 @@ def _objects_fetch(*, source: Source, pointers: list[LfsPointer]) -> None:
             raise SourceError(
                 f"The source sent other bytes for LFS object {pointer.oid}: {exc.message}"
             ) from None
+
+    # Downloads and sha256 run side by side (hashlib and sockets release the GIL); the first
+    # failure is raised once the others stopped, and nothing is published.
+    with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, len(pointers))) as pool:
+        for _ in pool.map(fetch, pointers):
+            pass
 
 
 def repo_publish(

@@ -1,6 +1,7 @@
 """Reads. Every view, page and task asks here; visibility rules live in one place."""
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from registry import errors
 from registry.cards import CARD_MAX_BYTES, card_metadata_check
@@ -45,6 +46,20 @@ def token_scoped(*, token: AccessToken) -> list[dict]:
     return list(entries.values())
 
 
+def _folded(text: str) -> str:
+    """A name as the case-insensitive indexes hold it; names are ASCII, so anything else
+    matches nothing (never a Unicode case fold onto an ASCII name)."""
+    return text.lower() if text.isascii() else "\x00"
+
+
+def named(queryset, *, namespace: str, name: str):
+    """Repos called namespace/name in any case, found through the indexes on LOWER(name)
+    (`iexact` compares UPPER(name), which no index holds: a scan of every repo)."""
+    return queryset.alias(owner=Lower("namespace__name"), folded=Lower("name")).filter(
+        owner=_folded(namespace), folded=_folded(name)
+    )
+
+
 def repo_get_visible(
     *, user: User, repo_type: str, namespace: str, name: str, follow_moves: bool = True
 ) -> Repo:
@@ -54,11 +69,17 @@ def repo_get_visible(
     that name the repo in their body, where a redirect cannot help, pass False.
     """
     repo = (
-        Repo.objects.visible_to(user)
+        named(Repo.objects.all(), namespace=namespace, name=name)
         .select_related("namespace")
-        .filter(type=repo_type, namespace__name__iexact=namespace, name__iexact=name)
+        .filter(type=repo_type)
         .first()
     )
+    # Every branch of the visibility rule lets a public repo through; a private one is put
+    # to the rule itself. (One plain lookup for the common case: the rule's query costs more
+    # to build than to run.)
+    hidden = repo is not None and repo.private
+    if hidden and not Repo.objects.visible_to(user).filter(pk=repo.pk).exists():
+        repo = None
     if repo is None and follow_moves:
         moved = _redirect_target(user=user, repo_type=repo_type, namespace=namespace, name=name)
         if moved is not None:
@@ -133,7 +154,7 @@ def repo_search(
         else:
             queryset = queryset.filter(name__icontains=term)
     if author:
-        queryset = queryset.filter(namespace__name__iexact=author)
+        queryset = queryset.alias(owner=Lower("namespace__name")).filter(owner=_folded(author))
     if pipeline_tag:
         queryset = queryset.filter(pipeline_tag=pipeline_tag)
     if library:

@@ -133,12 +133,17 @@ def _grants_resolve(*, user: User, scoped: list[dict]) -> list[TokenGrant]:
 def token_authenticate(*, value: str) -> AccessToken:
     """The live token with this value, its last use recorded; InvalidCredentials otherwise."""
     digest = _hash(value.strip())
-    token = live_tokens().select_related("user").filter(key_hash=digest).first()
+    token = AccessToken.objects.select_related("user").filter(key_hash=digest).first()
     # The lookup is by hash; the constant-time comparison guards against a database
     # collation or index that would match more loosely than byte equality.
     if token is None or not hmac.compare_digest(token.key_hash, digest):
         raise InvalidCredentials()
     now = timezone.now()
+    # What live_tokens() asks of a row, checked on the one row found.
+    if token.revoked_at is not None or not token.user.is_active:
+        raise InvalidCredentials()
+    if token.expires_at is not None and token.expires_at <= now:
+        raise InvalidCredentials()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
