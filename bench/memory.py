@@ -15,7 +15,8 @@ rest, measured in the same run just before each transfer. What is judged is the 
 their private memory (resident, not backed by a file): file-backed pages (a xorb read
 through mmap, say) are the page cache's, which the kernel takes back when it needs to.
 Target: no transfer grows it by more than 256 MiB, whatever the size: flat, not a share of
-the file.
+the file. Disk: about five times SIZE free (the hub keeps the Git LFS, Xet and git copies
+of its files, and the git clones hold a working copy beside .git/lfs).
 
     .venv/bin/python -m bench.memory [--size 10GiB] [--smoke]
 """
@@ -115,6 +116,8 @@ def measure(root: int, run: Callable[[], None]) -> dict:
     with Sampler(root) as sampler:
         run()
     seconds = time.perf_counter() - started
+    print(f"  measured in {seconds:.1f} s: growth {(sampler.peak[0] - rest[0]) / MiB:.0f} MiB",
+          flush=True)  # fmt: skip
     return {"rest": rest, "peak": sampler.peak, "seconds": seconds}
 
 
@@ -180,6 +183,7 @@ def _git(hub, work: Path, repo: str, size: int, root: int) -> dict[str, dict]:
     write_random(clone / "git.bin", size, seed=3)
     git("add", ".gitattributes", "git.bin", cwd=clone)
     git("commit", "-q", "-m", "A large file through git-lfs", cwd=clone)
+    (clone / "git.bin").unlink()  # the push reads .git/lfs/objects: one copy on disk, not two
     results = {"push, git + git-lfs": measure(root, lambda: git("push", "-q", cwd=clone))}
     shutil.rmtree(clone)
     fresh = work / "clone"
