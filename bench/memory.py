@@ -15,7 +15,7 @@ rest, measured in the same run just before each transfer. What is judged is the 
 their private memory (resident, not backed by a file): file-backed pages (a xorb read
 through mmap, say) are the page cache's, which the kernel takes back when it needs to.
 Target: no transfer grows it by more than 256 MiB, whatever the size: flat, not a share of
-the file. Disk: about five times SIZE free (the hub keeps the Git LFS, Xet and git copies
+the file. Disk: about nine times SIZE free (the hub keeps the Git LFS, Xet and git copies
 of its files, and the git clones hold a working copy beside .git/lfs).
 
     .venv/bin/python -m bench.memory [--size 10GiB] [--smoke]
