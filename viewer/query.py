@@ -150,12 +150,7 @@ def _shard_rows(shards: SplitShards, index: int, first: int, stop: int) -> list[
     """Rows `[first, stop)` of one shard. pyarrow reads the row groups holding them, the
     footer already parsed: a page of a large split costs a row group or two, where a SQL
     scan with OFFSET pays for opening the file and decoding every row before the page."""
-    path = shards.paths[index]
-    footer = shards.footers[index] if shards.footers else None
-    firsts = shards.groups[index] if shards.groups else None
-    if footer is None or firsts is None:  # shards built by hand: the whole file
-        table = pq.read_table(path)
-        return _table_rows(table.slice(first, stop - first))
+    firsts = shards.groups[index]
     wanted = [
         number
         for number, group_first in enumerate(firsts)
@@ -163,7 +158,8 @@ def _shard_rows(shards: SplitShards, index: int, first: int, stop: int) -> list[
     ]
     if not wanted:
         return []
-    table = pq.ParquetFile(path, metadata=footer).read_row_groups(wanted)
+    footer = shards.footers[index]
+    table = pq.ParquetFile(shards.paths[index], metadata=footer).read_row_groups(wanted)
     return _table_rows(table.slice(first - firsts[wanted[0]], stop - first))
 
 
