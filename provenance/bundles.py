@@ -1,9 +1,12 @@
 """Offline bundles for air-gapped hubs: one tar file holding a repo's git history (a git
 bundle of its branches and tags), the LFS objects that history points to, and a manifest
 (`manifest.json`, the first member) with every member's sha256 and size, the signature
-verdicts this hub recorded, and where the repo came from. An import checks every byte
-against the manifest, and every object against its pointer, before anything is published;
-any difference refuses the whole bundle."""
+verdicts this hub recorded, its scanner's verdict on each file at the exported commit, and
+where the repo came from. An import checks every byte against the manifest, and every
+object against its pointer, before anything is published; any difference refuses the whole
+bundle. The importing hub does not take the bundle's scan verdicts on trust: it scans the
+files itself before publishing (so the repo arrives with verdicts, and an organization's
+scan requirement holds), and reports where its verdict differs from the bundle's."""
 
 import hashlib
 import json
@@ -11,7 +14,7 @@ import re
 import tarfile
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +30,7 @@ from registry.gitstore.fsck import reachable_pointers
 from registry.gitstore.mirror import bundle_write, fetch_local
 from registry.models import Repo, User
 from registry.services.objects import object_path
+from registry.services.scans import verdicts_ensure, verdicts_of
 
 FORMAT = "minihub-bundle/1"
 MANIFEST = "manifest.json"
@@ -74,10 +78,33 @@ def _manifest(*, repo: Repo, rev: str, sha: str, members: dict[str, Path]) -> by
         "source": repo_source_info(repo=repo),
         "signatures": [{"commit": c.commit, "status": c.status, "signer": c.signer,
                         "reason": c.reason} for c in checks],
-        # Scan verdicts join here once the hub scans files (issue 19, points 1-3).
+        "scans": _scans(repo=repo, sha=sha),
         "members": {name: {"sha256": _file_sha256(path), "size": path.stat().st_size}
                     for name, path in members.items()},
     }, indent=1).encode()  # fmt: skip
+
+
+def _scans(*, repo: Repo, sha: str) -> dict[str, dict]:
+    """path -> this hub's verdict, for each file at `sha` scanned so far."""
+    files = [e for e in GitRepo(repo.storage_id).list_tree(sha, recursive=True) if e.type == "file"]
+    return {path: {"status": row.status, "level": row.level, "imports": row.imports}
+            for path, row in sorted(verdicts_of(entries=files).items())}  # fmt: skip
+
+
+def _scans_compare(*, staging: GitRepo, sha: str, manifest: dict) -> list[str]:
+    """Scans the files at `sha` now (verdicts are kept by content: the published repo has
+    them at once) and lists where this hub's verdict differs from the bundle's."""
+    files = [e for e in staging.list_tree(sha, recursive=True) if e.type == "file"]
+    ours = verdicts_ensure(git=staging, entries=files)
+    claimed = manifest.get("scans") if isinstance(manifest.get("scans"), dict) else {}
+    differences = []
+    for path, row in sorted(ours.items()):
+        theirs = claimed.get(path)
+        if isinstance(theirs, dict) and theirs.get("status") != row.status:
+            differences.append(
+                f"{path}: the bundle says {theirs.get('status')}, this hub's scan {row.status}"
+            )
+    return differences
 
 
 def _tar_write(dest: Path, manifest: bytes, members: dict[str, Path]) -> None:
@@ -100,12 +127,14 @@ class _Reader:
 
 
 def bundle_import(
-    *, user: User, path: Path, to: str | None = None, expect_sha256: str | None = None
-) -> Repo:
+    *, user: User, path: Path, to: str | None = None, expect_sha256: str | None = None,
+    report: Callable[[str], None] = lambda line: None,
+) -> Repo:  # fmt: skip
     """Publishes the bundle at `path` as `to` (default: the exported repo's id) once all of
     it checks out: the file's sha256 if given, every member against the manifest, nothing
     missing or extra, the git bundle whole, every LFS object its history points to present
-    and hashing to its pointer. Otherwise BundleRefused, and nothing is visible."""
+    and hashing to its pointer. Otherwise BundleRefused, and nothing is visible. Each file
+    whose scan verdict here differs from the bundle's is `report`ed (this hub's governs)."""
     if expect_sha256 and _file_sha256(path) != expect_sha256.lower():
         raise BundleRefused("The bundle's sha256 is not the one expected: refused whole")
     with tempfile.TemporaryDirectory(dir=settings.HUB_DATA_DIR) as scratch:
@@ -119,6 +148,8 @@ def bundle_import(
                 raise BundleRefused(f"The bundle lacks LFS object {missing[0]}: refused whole")
             for pointer in pointers:
                 _object_store(members[f"objects/{pointer.oid}"], pointer.oid, pointer.size)
+            for line in _scans_compare(staging=staging, sha=manifest["commit"], manifest=manifest):
+                report(f"Scan verdicts differ: {line}")
             repo = repo_publish_new(
                 user=user, repo_id=to or manifest["repo"]["id"], repo_type=manifest["repo"]["type"],
                 private=None, staging=staging, sha=manifest["commit"], objects=pointers,

@@ -1,49 +1,75 @@
 """Import with provenance: a repo brought from another Hub-compatible server with its git
 history, every LFS object's bytes checked (their sha256 against the pointer, and each
 pointer at the imported revision against the source's paths-info) in a hidden staging
-repository before anything is published; `sync` brings new commits the same way.
+repository before anything is published; `sync` brings new commits the same way. The
+history then meets a push's rules (ref names, paths, README metadata, an organization's
+scan and signing requirements) before any ref moves.
+
+A source that does not speak git gives the files of the revision instead, through its API
+(provenance/snapshot.py): each checked against the source's metadata, then committed as one
+commit through the commit service; a sync commits what changed since.
 """
 
+import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
 from provenance.models import RepoSource
+from provenance.snapshot import snapshot_changes, snapshot_fetch, snapshot_outdated
 from provenance.source import (
     Source,
     SourceError,
     lfs_claims,
     object_chunks,
     object_links,
+    revision_files,
     revision_sha,
+    speaks_git,
 )
 from registry.blobs import blob_store
-from registry.errors import Conflict, HubError, PolicyRefused
-from registry.gitstore import ZERO_OID, GitRepo, RefConflict
+from registry.errors import BadRequest, Conflict, HubError, PolicyRefused
+from registry.gitstore import ZERO_OID, Change, GitRepo, RefConflict
 from registry.gitstore.fsck import reachable_pointers
 from registry.gitstore.lfs import LfsPointer
 from registry.gitstore.mirror import borrow_objects, fetch_local, fetch_remote
+from registry.gitstore.push import Pushed, RefUpdate
 from registry.models import LfsObject, Repo, User
 from registry.sealing import seal, unseal
-from registry.services.commits import lfs_link
-from registry.services.objects import commit_export
+from registry.services.commits import commit_create, lfs_link
+from registry.services.pushes import history_refusal
 from registry.services.repos import repo_create, repo_delete, repo_refresh
-from registry.signals import ref_move_refusal
+from registry.signals import repo_event_send
 
 MAIN = "refs/heads/main"
 FETCH_THREADS = 4  # LFS objects fetched at once from the source
+VIAS = ("auto", "git", "api")
 
 
 def repo_import(
     *, user: User, source: Source, to: str | None = None, sync: bool = False,
+    private: bool | None = None, via: str = "auto",
+) -> Repo:  # fmt: skip
+    """Imports the source's repo as `to` (default: the source's id): through git where the
+    source speaks it (`auto` asks), else the files of the revision through its API."""
+    if via not in VIAS:
+        raise BadRequest(f"Unknown import route '{via}': use one of {', '.join(VIAS)}")
+    if via == "api" or via == "auto" and not speaks_git(source):
+        return repo_import_files(user=user, source=source, to=to, sync=sync, private=private)
+    return repo_import_git(user=user, source=source, to=to, sync=sync, private=private)
+
+
+def repo_import_git(
+    *, user: User, source: Source, to: str | None = None, sync: bool = False,
     private: bool | None = None,
 ) -> Repo:  # fmt: skip
-    """Creates `to` (default: the source's id) with the source's branches and tags, main at
-    the source's revision. All or nothing: the repo appears only once every object is
-    stored and checked; a lying or failing source leaves no repo behind."""
+    """Creates `to` with the source's branches and tags, main at the source's revision.
+    All or nothing: the repo appears only once every object is stored and checked; a lying
+    or failing source leaves no repo behind."""
     sha = revision_sha(source)
     staging_id = uuid.uuid4()
     staging = GitRepo.init(staging_id)
@@ -58,9 +84,51 @@ def repo_import(
         GitRepo.destroy(staging_id)
     repo_source_record(
         repo=repo, url=source.base, source_repo=source.repo_id, revision=source.revision,
-        sha=sha, via=RepoSource.Via.GIT, sync=sync, token=source.token,
+        sha=sha, via=RepoSource.Via.GIT, sync=sync, token=source.token, user=user,
     )  # fmt: skip
     return repo
+
+
+def repo_import_files(
+    *, user: User, source: Source, to: str | None = None, sync: bool = False,
+    private: bool | None = None,
+) -> Repo:  # fmt: skip
+    """Creates `to` with one commit holding the files of the source's revision, every file
+    checked against the source's metadata before the repo is created; a refusal of the
+    commit (the namespace's policy, a name taken) leaves no repo."""
+    sha = revision_sha(source)
+    files = revision_files(source, sha=sha)
+    repo_id = to or source.repo_id
+    namespace, _, name = repo_id.partition("/")
+    with tempfile.TemporaryDirectory(prefix="minihub-import-", dir=settings.HUB_DATA_DIR) as tmp:
+        staged = snapshot_fetch(source=source, sha=sha, files=files, scratch=Path(tmp))
+        repo = repo_create(
+            user=user, token=None, name=name, repo_type=source.repo_type, private=private,
+            organization=None if namespace == user.username else namespace,
+        )  # fmt: skip
+        try:
+            git = GitRepo(repo.storage_id)
+            changes = snapshot_changes(repo=repo, git=git, staged=staged)
+            # The hub's initial files go unless the source has them too: a copy, not a merge.
+            changes += [Change("delete_file", e.path) for e in git.list_tree(repo.head_sha)
+                        if e.type == "file" and e.path not in {f.path for f in files}]  # fmt: skip
+            published = commit_create(
+                user=user, repo=repo, git=git, ref=MAIN, parent_commit=repo.head_sha,
+                changes=changes, message=_import_message(source, sha),
+            )  # fmt: skip
+        except BaseException:
+            repo_delete(user=user, token=None, repo=repo)
+            raise
+    repo_source_record(
+        repo=repo, url=source.base, source_repo=source.repo_id, revision=source.revision,
+        sha=sha, via=RepoSource.Via.API, sync=sync, token=source.token, user=user,
+        published=published,
+    )  # fmt: skip
+    return repo
+
+
+def _import_message(source: Source, sha: str) -> str:
+    return f"Import {source.repo_id}@{sha[:12]} from {source.base}\n\nSource-Commit: {sha}"
 
 
 def repo_publish_new(
@@ -90,10 +158,16 @@ def repo_import_sync(*, record: RepoSource) -> bool:
                     unseal(record.token) if record.token else None)  # fmt: skip
     sha = revision_sha(source)
     git = GitRepo(repo.storage_id)
-    if git.ref_target(MAIN) != record.commit:
+    if git.ref_target(MAIN) != (record.published or record.commit):
         raise Conflict(f"main of {repo.repo_id} moved since its import: not syncing over it")
     if sha == record.commit:
         return False
+    if record.via == RepoSource.Via.API:
+        published = _files_sync(record=record, source=source, sha=sha, git=git)
+        RepoSource.objects.filter(pk=record.pk).update(
+            commit=sha, published=published, imported_at=timezone.now()
+        )
+        return True
     staging_id = uuid.uuid4()
     staging = GitRepo.init(staging_id)
     try:
@@ -101,11 +175,29 @@ def repo_import_sync(*, record: RepoSource) -> bool:
         fetch_local(staging, git)  # its refs tell the source what this hub already has
         fetch_remote(staging, source.web_path, token=source.token)
         objects = _staged_objects(staging=staging, source=source, sha=sha, owner=repo)
-        repo_publish(repo=repo, user=None, staging=staging, sha=sha, objects=objects)
+        repo_publish(repo=repo, user=record.user, staging=staging, sha=sha, objects=objects)
     finally:
         GitRepo.destroy(staging_id)
     RepoSource.objects.filter(pk=record.pk).update(commit=sha, imported_at=timezone.now())
     return True
+
+
+def _files_sync(*, record: RepoSource, source: Source, sha: str, git: GitRepo) -> str:
+    """Commits, on main, the files the source changed and removed since the last import
+    (fetched and checked as an import's); the commit fails (412) if main moved meanwhile."""
+    if record.user is None:
+        raise Conflict(f"No importer is recorded for {record.repo.repo_id}: import it again")
+    head = record.published
+    files = revision_files(source, sha=sha)
+    changed, gone = snapshot_outdated(git=git, head=head, files=files)
+    with tempfile.TemporaryDirectory(prefix="minihub-import-", dir=settings.HUB_DATA_DIR) as tmp:
+        staged = snapshot_fetch(source=source, sha=sha, files=changed, scratch=Path(tmp))
+        changes = snapshot_changes(repo=record.repo, git=git, staged=staged)
+        changes += [Change("delete_file", path) for path in gone]
+        return commit_create(
+            user=record.user, repo=record.repo, git=git, ref=MAIN, parent_commit=head,
+            changes=changes, message=_import_message(source, sha),
+        )  # fmt: skip
 
 
 def _staged_objects(
@@ -176,14 +268,12 @@ def repo_publish(
     *, repo: Repo, user: User | None, staging: GitRepo, sha: str, objects: list[LfsPointer]
 ) -> None:
     """Publishes a checked staging repository (main at `sha`, `objects` stored) in one step
-    for readers, if the namespace's policy lets main move there: objects linked first
-    (unreachable until a ref names them), then the refs fetched from staging under the
-    repo's write lock."""
+    for readers, if a push of the same history would be accepted (registry's push rules,
+    the namespace's policies): objects linked first (unreachable until a ref names them),
+    then the refs fetched from staging under the repo's write lock."""
     git = GitRepo(repo.storage_id)
-    refusal = ref_move_refusal(
-        repo=repo, user=user, ref=MAIN, sha=sha,
-        export=lambda dest: commit_export(git=staging, sha=sha, dest=dest),
-    )  # fmt: skip
+    pushed = _as_push(git=git, staging=staging)
+    refusal = history_refusal(user=user, repo=repo, pushed=pushed)
     if refusal is not None:
         raise PolicyRefused(refusal)
     for pointer in objects:
@@ -191,16 +281,34 @@ def repo_publish(
     with git.write_lock():
         fetch_local(git, staging)
     repo_refresh(repo=repo, git=git)
+    # As after a push: the scanner gives the new commits' files verdicts, webhooks hear.
+    refs = [{"ref": u.ref, "oldSha": None if u.old == ZERO_OID else u.old, "newSha": u.new}
+            for u in pushed.updates]  # fmt: skip
+    if refs:
+        repo_event_send(repo=repo, action="update", scope="repo.content", updatedRefs=refs)
+
+
+def _as_push(*, git: GitRepo, staging: GitRepo) -> Pushed:
+    """The staging repository's ref moves as the push that would make them, its objects
+    as the push's quarantine."""
+    old = {**git.refs("refs/heads/"), **git.refs("refs/tags/")}
+    new = {**staging.refs("refs/heads/"), **staging.refs("refs/tags/")}
+    updates = [RefUpdate(old.get(ref, ZERO_OID), sha, ref) for ref, sha in sorted(new.items())
+               if old.get(ref) != sha]  # fmt: skip
+    return Pushed(git=git, updates=updates, folder=staging.path / "objects")
 
 
 def repo_source_record(
     *, repo: Repo, url: str, source_repo: str, revision: str, sha: str, via: str,
-    sync: bool = False, token: str | None = None,
+    sync: bool = False, token: str | None = None, user: User | None = None,
+    published: str = "",
 ) -> RepoSource:  # fmt: skip
-    """Records where `repo` came from (the token sealed, kept only to sync)."""
+    """Records where `repo` came from (the token sealed, kept only to sync); `published`
+    is this hub's commit of it where that is not the source's own (an API import)."""
     return RepoSource.objects.create(
         repo=repo, url=url, source_repo=source_repo, revision=revision, commit=sha, via=via,
         imported_at=timezone.now(), sync=sync, token=seal(token) if token and sync else None,
+        user=user, published=published,
     )  # fmt: skip
 
 

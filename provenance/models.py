@@ -1,6 +1,6 @@
 from django.db import models
 
-from registry.models import Organization, Repo
+from registry.models import Organization, Repo, User
 from registry.sealing import SealedTextField
 
 
@@ -47,6 +47,10 @@ class RepoSource(models.Model):
     source_repo = models.CharField(max_length=200)  # the repo id at the source
     revision = models.CharField(max_length=255)  # what was asked for (a branch, tag or sha)
     commit = models.CharField(max_length=40)  # the source commit last imported
+    # This hub's commit of it, where that is not the source's (an API import commits anew).
+    published = models.CharField(max_length=40, blank=True)
+    # Who imported it: a sync's commits and checks act as them.
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     via = models.CharField(max_length=6, choices=Via.choices)
     imported_at = models.DateTimeField()
     sync = models.BooleanField(default=False)

@@ -1,7 +1,10 @@
 """Reading another Hub-compatible server (another Minihub, huggingface.co): a repo's
-revision, its files' LFS metadata (paths-info), and LFS objects through the batch API.
-Every answer is a claim: the importer checks it against the bytes."""
+revision, its files' LFS metadata (paths-info), and LFS objects through the batch API; or,
+from a server that does not speak git, a revision's file list (with each file's git blob id
+and LFS sha256) and the files themselves through `resolve`. Every answer is a claim: the
+importer checks it against the bytes."""
 
+import hashlib
 import http.client
 import json
 import urllib.error
@@ -118,6 +121,71 @@ def object_links(source: Source, objects: list[tuple[str, int]]) -> dict[str, tu
 def object_chunks(source: Source, href: str, headers: dict) -> Iterator[bytes]:
     """An object's bytes as the source sends them (the caller checks their sha256)."""
     request = urllib.request.Request(href, headers={"User-Agent": "minihub-import", **headers})
+    return _chunks(request)
+
+
+def speaks_git(source: Source) -> bool:
+    """Whether the source serves the repo over git's smart HTTP protocol (a Hub does; a
+    mirror that serves only the API and files does not)."""
+    url = f"{source.web_path}.git/info/refs?service=git-upload-pack"
+    try:
+        with urllib.request.urlopen(_request(source, url), timeout=_TIMEOUT) as answer:
+            kind = answer.headers.get_content_type()
+    except urllib.error.HTTPError:
+        return False
+    except (urllib.error.URLError, OSError) as exc:
+        raise SourceError(f"{url} could not be read: {exc}") from None
+    return kind == "application/x-git-upload-pack-advertisement"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a revision as the source describes it."""
+
+    path: str
+    blob: str  # the git blob id (for an LFS file, its pointer's)
+    size: int
+    sha256: str | None  # an LFS file's object
+
+
+def revision_files(source: Source, *, sha: str) -> list[SourceFile]:
+    """The files of commit `sha`, from the source's `revision/<sha>?blobs=true`."""
+    info = _json(source, f"{source.api_path}/revision/{sha}?blobs=true")
+    siblings = info.get("siblings") if isinstance(info, dict) else None
+    if not isinstance(siblings, list):
+        raise SourceError(f"{source.web_path} listed no files for {sha}")
+    files = []
+    for item in siblings:
+        lfs = item.get("lfs") or {}
+        path, blob, size = item.get("rfilename"), item.get("blobId"), item.get("size")
+        sha256 = lfs.get("sha256") or lfs.get("oid")
+        if not (isinstance(path, str) and isinstance(blob, str) and isinstance(size, int)):
+            raise SourceError(f"{source.web_path} gave no blob id or size for {path}: "
+                              "nothing can be checked, nothing was imported")  # fmt: skip
+        if lfs and not (isinstance(sha256, str) and len(sha256) == 64):
+            raise SourceError(f"{source.web_path} gave no sha256 for the LFS file {path}")
+        files.append(SourceFile(path, blob, int(lfs.get("size", size)), sha256))
+    return files
+
+
+def file_chunks(source: Source, *, sha: str, path: str) -> Iterator[bytes]:
+    """A file's bytes through the source's `resolve` route. The token goes to the source
+    only, never to where it redirects (a CDN's signed URL needs none)."""
+    url = f"{source.web_path}/resolve/{sha}/{quote(path)}"
+    request = urllib.request.Request(url, headers={"User-Agent": "minihub-import"})
+    if source.token:
+        request.add_unredirected_header("Authorization", f"Bearer {source.token}")
+    return _chunks(request)
+
+
+def git_blob_id(size: int) -> "hashlib._Hash":
+    """A running git blob id: feed it the file's bytes, then compare `hexdigest()`."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(f"blob {size}\0".encode())
+    return digest
+
+
+def _chunks(request: urllib.request.Request) -> Iterator[bytes]:
     try:
         with urllib.request.urlopen(request, timeout=_TIMEOUT) as answer:
             announced, received = answer.headers.get("Content-Length"), 0
@@ -125,11 +193,11 @@ def object_chunks(source: Source, href: str, headers: dict) -> Iterator[bytes]:
                 received += len(chunk)
                 yield chunk
     except urllib.error.HTTPError as exc:
-        raise SourceError(f"The source answered {exc.code} for an LFS object") from None
+        raise SourceError(f"The source answered {exc.code} for {request.full_url}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        raise SourceError(f"The source dropped an LFS object mid-transfer: {exc}") from None
+        raise SourceError(f"The source dropped a file mid-transfer: {exc}") from None
     if announced is not None and received < int(announced):
         # http.client ends a read at a closed connection without a word.
         raise SourceError(
-            f"The source dropped an LFS object mid-transfer ({received} of {announced} bytes)"
+            f"The source dropped a file mid-transfer ({received} of {announced} bytes)"
         )

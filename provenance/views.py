@@ -36,6 +36,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 to=values.get("to", "").strip() or None,
                 sync=values.get("sync") == "on",
                 private=True if values.get("private") == "on" else None,
+                via=values.get("via") or "auto",
             )
         except errors.HubError as exc:
             error, status = exc.message, exc.status

@@ -27,7 +27,7 @@ def push_check(*, user: User, repo: Repo, updates: list[RefUpdate], pushed: Push
     )
 
 
-def _policy_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
+def _policy_refusal(*, user: User | None, repo: Repo, pushed: Pushed) -> str | None:
     """What an app's policy says of each branch the push moves (see `ref_move_check`),
     judged on the pushed commits with their quarantined objects."""
     git = pushed.git.with_objects(pushed.folder)
@@ -66,7 +66,29 @@ def _refs_refusal(updates: list[RefUpdate]) -> str | None:
     return None
 
 
+def history_refusal(*, user: User | None, repo: Repo, pushed: Pushed) -> str | None:
+    """Why history arriving another way than a push (an import from another hub, an
+    offline bundle) must be refused, or None: the push's rules, but for LFS pointers,
+    whose objects the importer fetched and checked itself. `pushed.folder` holds the new
+    objects (a staging repository's), `pushed.updates` the ref moves."""
+    return (
+        _refs_refusal(pushed.updates)
+        or _names_refusal(pushed)
+        or _scans_refusal(repo=repo, pushed=pushed)
+        or _policy_refusal(user=user, repo=repo, pushed=pushed)
+    )
+
+
 def _content_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
+    return (
+        _names_refusal(pushed)
+        or _pointers_refusal(user=user, repo=repo, pushed=pushed)
+        or _scans_refusal(repo=repo, pushed=pushed)
+    )
+
+
+def _names_refusal(pushed: Pushed) -> str | None:
+    """Paths git or a client would refuse, README metadata that does not parse."""
     try:
         for name in pushed.names():
             validate_path_in_repo(name)
@@ -74,9 +96,7 @@ def _content_refusal(*, user: User, repo: Repo, pushed: Pushed) -> str | None:
             card_metadata_check(text)
     except HubError as exc:
         return exc.message
-    return _pointers_refusal(user=user, repo=repo, pushed=pushed) or _scans_refusal(
-        repo=repo, pushed=pushed
-    )
+    return None
 
 
 def _scans_refusal(*, repo: Repo, pushed: Pushed) -> str | None:

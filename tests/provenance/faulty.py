@@ -1,6 +1,8 @@
 """A source hub that misbehaves: a proxy in front of a real live hub that, for one fault,
-cuts LFS downloads off half-way (`drop-mid-file`) or answers paths-info with a sha256 that
-is not the file's (`lie-in-paths-info`). Everything else passes through unchanged."""
+cuts downloads off half-way (`drop-mid-file`), answers paths-info with a sha256 that is not
+the file's (`lie-in-paths-info`), lists a revision's files with a wrong sha256 or git blob
+id (`lie-in-revision`, `lie-about-blob`), or does not speak git at all (`no-git`, as a
+mirror serving only the API and files). Everything else passes through unchanged."""
 
 import http.client
 import json
@@ -43,6 +45,12 @@ class FaultyProxy:
                 pass
 
             def _relay(self) -> None:
+                if proxy.fault.startswith("no-git") and ".git/" in self.path:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
@@ -58,7 +66,7 @@ class FaultyProxy:
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Connection", "close")
                 self.end_headers()
-                if proxy.fault == "drop-mid-file" and len(data) > _LARGE:
+                if "drop-mid-file" in proxy.fault and len(data) > _LARGE:
                     self.wfile.write(data[: len(data) // 2])
                     self.close_connection = True
                     return
@@ -68,10 +76,22 @@ class FaultyProxy:
         return Handler
 
     def _bend(self, method: str, path: str, data: bytes) -> bytes:
-        if self.fault != "lie-in-paths-info" or "/paths-info/" not in path:
-            return data
-        items = json.loads(data)
-        for item in items:
-            if item.get("lfs"):
-                item["lfs"]["oid"] = "0" * 64
-        return json.dumps(items).encode()
+        if self.fault == "lie-in-paths-info" and "/paths-info/" in path:
+            items = json.loads(data)
+            for item in items:
+                if item.get("lfs"):
+                    item["lfs"]["oid"] = "0" * 64
+            return json.dumps(items).encode()
+        if (
+            self.fault in ("no-git lie-in-revision", "no-git lie-about-blob")
+            and "blobs=true" in path
+        ):
+            info = json.loads(data)
+            for item in info["siblings"]:
+                if item.get("lfs") and self.fault.endswith("lie-in-revision"):
+                    item["lfs"]["sha256"] = "0" * 64
+                lie_about_blob = self.fault.endswith("lie-about-blob")
+                if lie_about_blob and item["rfilename"] == "config.json":
+                    item["blobId"] = "0" * 40
+            return json.dumps(info).encode()
+        return data

@@ -1,18 +1,24 @@
 """`manage.py bundle export|import`: a repo travels as one file with its history, LFS objects
 and a manifest; a tampered or truncated bundle is refused whole, leaving no repo."""
 
+import io
+import json
+import os
+import pickle
+import tarfile
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from provenance.bundles import BundleRefused, bundle_import
+from provenance.bundles import MANIFEST, BundleRefused, bundle_import
 from provenance.models import RepoSource
 from registry.gitstore import GitRepo
-from registry.models import Repo
+from registry.models import FileScan, Repo
 from registry.repofiles import repo_file_at
 from registry.services.refs import tag_create
 from registry.services.repos import repo_create
+from registry.services.scans import commit_scan, verdicts_of
 from tests.conftest import make_user
 from tests.provenance.signing import push
 
@@ -85,3 +91,50 @@ def test_a_bundle_whose_sha256_is_not_the_one_carried_apart_is_refused(alice, ex
 
     with pytest.raises(BundleRefused, match="not the one expected"):
         bundle_import(user=alice, path=path, to="alice/other", expect_sha256="0" * 64)
+
+
+def manifest_of(path: Path) -> dict:
+    with tarfile.open(path) as tar:
+        return json.loads(tar.extractfile(MANIFEST).read())
+
+
+def manifest_rewrite(path: Path, change) -> None:
+    """The bundle again with its manifest changed by `change` (its members as they were)."""
+    with tarfile.open(path) as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+    manifest = json.loads(members.pop(MANIFEST))
+    change(manifest)
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [(MANIFEST, json.dumps(manifest).encode()), *members.items()]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_a_bundle_carries_the_exporters_verdicts_and_the_importer_scans_before_publishing(
+    alice, tmp_path
+):
+    repo = repo_create(user=alice, token=None, name="risky", organization=None,
+                       repo_type="model", private=False)  # fmt: skip
+    push(repo, alice, {"model.pkl": pickle.dumps(Boom()), "config.json": b"{}"})
+    commit_scan(repo=repo, sha=repo.head_sha)
+    path = tmp_path / "risky.bundle"
+    call_command("bundle", "export", "alice/risky", str(path))
+    assert manifest_of(path)["scans"]["model.pkl"]["status"] == "unsafe"
+    # The importing hub has never seen these bytes: no verdict of its own yet.
+    FileScan.objects.all().delete()
+    # And the bundle's manifest claims the pickle is safe.
+    manifest_rewrite(path, lambda m: m["scans"]["model.pkl"].update(status="safe"))
+    said = []
+
+    copy = bundle_import(user=alice, path=path, to="alice/risky-copy", report=said.append)
+
+    git = GitRepo(copy.storage_id)
+    files = [e for e in git.list_tree(copy.head_sha, recursive=True) if e.type == "file"]
+    assert verdicts_of(entries=files)["model.pkl"].status == "unsafe"  # on arrival
+    assert said == ["Scan verdicts differ: model.pkl: the bundle says safe, this hub's scan unsafe"]
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("echo imported",))

@@ -60,6 +60,14 @@ def test_an_import_brings_the_history_tags_and_checked_lfs_bytes_and_records_the
     assert provenance["source"]["url"] == source.url
     assert provenance["source"]["repo"] == "alice/tiny"
     assert provenance["source"]["commit"] == commits(source, "alice/tiny")[0]
+    # Imported history is scanned as pushed history is: its files get verdicts.
+    wait_until(lambda: scan_status(dest, "alice/tiny-copy", "pytorch_model.bin") != "queued",
+               timeout=60, message="the scanner to give the imported file a verdict")  # fmt: skip
+
+
+def scan_status(hub: LiveHub, repo_id: str, path: str) -> str:
+    entry = next(iter(api(hub).get_paths_info(repo_id, [path], expand=True)))
+    return entry.security.status
 
 
 def test_a_source_serving_other_bytes_for_an_lfs_file_leaves_no_repo(source, dest, monkeypatch):
@@ -90,7 +98,7 @@ def test_a_source_that_drops_the_connection_or_lies_about_a_hash_leaves_no_repo(
 
     assert done.returncode != 0
     expected = {
-        "drop-mid-file": "dropped an LFS object mid-transfer",
+        "drop-mid-file": "dropped a file mid-transfer",
         "lie-in-paths-info": "The source's metadata gives pytorch_model.bin the sha256",
     }
     assert expected[fault] in done.stderr

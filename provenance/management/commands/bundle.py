@@ -36,7 +36,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Wrote {file} (sha256 {digest})")
                 return
             repo = bundle_import(user=user_get(name=options["user"]), path=file,
-                                 to=options["to"], expect_sha256=options["sha256"])  # fmt: skip
+                                 to=options["to"], expect_sha256=options["sha256"],
+                                 report=self.stdout.write)  # fmt: skip
         except HubError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"Imported {file} as {repo.repo_id} at {repo.head_sha}")
