@@ -15,12 +15,14 @@ from registry.safetensors import SafetensorsError, read_header
 from registry.scanning.gguf import MAGIC as GGUF_MAGIC
 from registry.scanning.gguf import GgufError, read_gguf
 from registry.scanning.pickles import (
+    COMPRESSED_MAGICS,
     DANGEROUS,
     INNOCUOUS,
     MAX_SECONDS,
     SUSPICIOUS,
     Import,
     PickleScanError,
+    compressed_imports,
     highest,
     npy_imports,
     pickle_imports,
@@ -35,7 +37,7 @@ _STATUS = {INNOCUOUS: "safe", SUSPICIOUS: "caution", DANGEROUS: "unsafe"}
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # pickle, zip, npy, safetensors, gguf, text, other
+    kind: str  # pickle, compressed (a joblib pickle), zip, npy, safetensors, gguf, text, other
     level: str  # the highest import safety level (innocuous for files without imports)
     imports: tuple[Import, ...] = ()
     error: str = ""  # why the file could not be read to the end: it is not trusted
@@ -74,6 +76,8 @@ def _kind(head: bytes, *, size: int, profile: str) -> str:
         return "zip"
     if head.startswith(b"\x93NUMPY"):
         return "npy"
+    if profile == "pickle" and head.startswith(COMPRESSED_MAGICS):
+        return "compressed"
     if profile != "auto":
         return profile
     if head.startswith(GGUF_MAGIC):
@@ -89,6 +93,10 @@ def _imports_verdict(kind: str, imports: list[Import]) -> Verdict:
 
 def _pickle(handle: BinaryIO, *, size: int, deadline: float) -> Verdict:
     return _imports_verdict("pickle", pickle_imports(handle, deadline=deadline))
+
+
+def _compressed(handle: BinaryIO, *, size: int, deadline: float) -> Verdict:
+    return _imports_verdict("compressed", compressed_imports(handle, deadline=deadline))
 
 
 def _zip(handle: BinaryIO, *, size: int, deadline: float) -> Verdict:
@@ -125,6 +133,7 @@ def _other(handle: BinaryIO, *, size: int, deadline: float) -> Verdict:
 
 _SCANNERS = {
     "pickle": _pickle,
+    "compressed": _compressed,
     "zip": _zip,
     "npy": _npy,
     "safetensors": _safetensors,

@@ -6,13 +6,19 @@ module nobody listed, so a name is innocuous only if it is on the allowlist belo
 if it is a known way to run code, and suspicious otherwise.
 """
 
+import bz2
+import gzip
 import io
+import lzma
 import pickletools
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from registry.scanning.inline_arrays import InlineArray, Stack
 
 INNOCUOUS = "innocuous"
 SUSPICIOUS = "suspicious"
@@ -272,6 +278,50 @@ def zip_imports(handle: BinaryIO, *, deadline: float) -> list[Import]:
     return list(imports)
 
 
+# What joblib.load recognises by a compressed file's first bytes (its own zlib, gzip, bz2,
+# xz, lzma). lz4 needs a package joblib does not require: such a file stays an error.
+COMPRESSED_MAGICS = (b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"]\x00\x00")
+
+
+def compressed_imports(handle: BinaryIO, *, deadline: float) -> list[Import]:
+    """The imports of a pickle joblib compressed (`joblib.dump(..., compress=...)`), read
+    as it inflates, through the same cap as an archive's members (zip bombs)."""
+    head = handle.read(6)
+    handle.seek(0)
+    if head.startswith(b"\x78"):
+        stream: BinaryIO = io.BufferedReader(_Inflate(handle))
+    elif head.startswith(b"\x1f\x8b"):
+        stream = gzip.GzipFile(fileobj=handle)
+    elif head.startswith(b"BZh"):
+        stream = bz2.BZ2File(handle)
+    else:
+        stream = lzma.LZMAFile(handle)
+    try:
+        return pickle_imports(_Capped(stream), deadline=deadline)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as error:
+        raise PickleScanError(f"not a readable compressed pickle: {error}") from None
+
+
+class _Inflate(io.RawIOBase):
+    """joblib's zlib files: one zlib stream, inflated a bounded piece at a time."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle, self._inflater, self._pending = handle, zlib.decompressobj(), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and not self._inflater.eof:
+            data = self._inflater.unconsumed_tail or self._handle.read(1 << 16)
+            if not data:
+                raise EOFError("the compressed stream ends early")
+            self._pending = self._inflater.decompress(data, len(buffer))
+        size = min(len(buffer), len(self._pending))
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        return size
+
+
 def npy_imports(handle: BinaryIO, *, deadline: float) -> list[Import]:
     """A NumPy `.npy` file's imports: none, unless it holds objects, which it pickles."""
     magic = handle.read(8)
@@ -290,16 +340,36 @@ def npy_imports(handle: BinaryIO, *, deadline: float) -> list[Import]:
 def _one_pickle(reader: "_BoundedReader", *, deadline: float) -> Iterator[tuple[str, str]]:
     recent: list[object] = []  # what the last opcodes pushed, as far as strings go
     memo: dict[int, object] = {}
+    stack = Stack()  # enough of the unpickler's to find joblib's inline arrays
     try:
         for count, (opcode, arg, _pos) in enumerate(pickletools.genops(reader)):
             if count % 10_000 == 0 and (count > MAX_OPS or time.monotonic() > deadline):
                 raise PickleScanError("the pickle is too long to scan")
             yield from _step(opcode.name, arg, recent, memo)
             del recent[:-2]
+            inline = stack.step(opcode.name, arg, opcode)
+            if inline is not None:
+                yield from _inline_step(reader, inline, deadline=deadline)
     except (ValueError, TypeError, UnicodeDecodeError, EOFError) as error:
         if isinstance(error, PickleScanError):
             raise
         raise _Unreadable(f"not a readable pickle: {error}") from None
+
+
+def _inline_step(
+    reader: "_BoundedReader", inline: InlineArray, *, deadline: float
+) -> Iterator[tuple[str, str]]:
+    """Steps over the array joblib wrote after its wrapper; an array of objects is a whole
+    pickle there, whose imports count (joblib.load unpickles it)."""
+    if inline.objects:
+        yield from _one_pickle(reader, deadline=deadline)
+        return
+    if inline.aligned:
+        padding = reader.read(1)
+        if len(padding) != 1 or _skip(reader.handle, padding[0]) != padding[0]:
+            raise PickleScanError("a joblib array's padding is cut short")
+    if _skip(reader.handle, inline.size) != inline.size:
+        raise PickleScanError("a joblib array is cut short")
 
 
 def _step(op: str, arg: object, recent: list, memo: dict) -> Iterator[tuple[str, str]]:
@@ -330,6 +400,10 @@ class _BoundedReader:
 
     def __init__(self, handle: BinaryIO) -> None:
         self._handle = handle
+
+    @property
+    def handle(self) -> BinaryIO:
+        return self._handle
 
     def read(self, size: int = -1) -> bytes:
         if 0 <= size <= _MAX_ARG_BYTES:

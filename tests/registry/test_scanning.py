@@ -2,15 +2,18 @@
 loaded), NumPy arrays, safetensors, GGUF, text with secrets, and files built to break them."""
 
 import io
+import os
 import pickle
 import struct
 import zipfile
 
+import joblib
 import numpy as np
 import pytest
 import torch
 from picklescan.scanner import scan_pickle_bytes
 from safetensors.numpy import save
+from sklearn.linear_model import LogisticRegression
 
 from registry.scanning import pickles, scan, scan_profile
 
@@ -170,3 +173,48 @@ def test_pickle_suffixes_are_read_as_pickles_whatever_the_bytes_look_like(name):
     # Protocol 0 is plain text: as a .bin it is still what torch.load would unpickle.
     assert scan_profile(name) == "pickle"
     assert verdict(b"cos\nsystem\n(S'id'\ntR.", scan_profile(name)).status == "unsafe"
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("echo loaded",))
+
+
+def joblib_dumped(value, **options) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(value, buffer, **options)
+    return buffer.getvalue()
+
+
+def scikit_model() -> LogisticRegression:
+    rows = np.random.default_rng(0).random((20, 3))
+    return LogisticRegression().fit(rows, [0, 1] * 10)
+
+
+@pytest.mark.parametrize("compress", [0, 3, ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3)])
+def test_joblib_files_with_inline_arrays_are_read_to_the_end_compressed_or_not(compress):
+    arrays = {"f": np.arange(12.0).reshape(3, 4), "u": np.array(["ab", "c"]),
+              "big": np.arange(300_000), "empty": np.zeros((0, 5)), "model": scikit_model()}  # fmt: skip
+    safe = verdict(joblib_dumped(arrays, compress=compress))
+    # The same arrays, then a call to os.system after them: found only by reading past them.
+    evil = verdict(joblib_dumped([arrays, Boom()], compress=compress))
+
+    assert not safe.error and not evil.error
+    assert ("joblib.numpy_pickle", "NumpyArrayWrapper", "innocuous") in imports(safe)
+    assert ("sklearn.linear_model._logistic", "LogisticRegression", "suspicious") in imports(safe)
+    assert safe.status == "caution"  # scikit-learn is not on the allowlist: loading runs it
+    assert evil.status == "unsafe" and ("posix", "system", "dangerous") in imports(evil)
+
+
+def test_a_joblib_array_of_objects_is_a_pickle_whose_imports_count():
+    result = verdict(joblib_dumped({"o": np.array([Boom(), 1], dtype=object)}))
+
+    assert not result.error and result.status == "unsafe"
+    assert ("posix", "system", "dangerous") in imports(result)
+
+
+def test_a_joblib_file_cut_inside_an_array_is_an_error():
+    data = joblib_dumped({"big": np.arange(300_000)})
+
+    assert verdict(data[: len(data) // 2]).status == "error"
+    assert verdict(joblib_dumped({"big": np.arange(300_000)}, compress=3)[:500]).status == "error"
