@@ -16,6 +16,7 @@ from registry.names import validate_path_in_repo
 from registry.request import api_repo, caller, open_git, query_bool, repo_url
 from registry.services.changes import change_commit, commit_target
 from registry.services.commits import lfs_pointer_changes
+from registry.services.scans import secrets_warning
 
 # Files over 10 MB go through LFS whatever their name, as on the Hub.
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
@@ -108,11 +109,16 @@ def commit(request: HttpRequest, repo_type: str, namespace: str, name: str, rev:
         parent_commit=header.parent_commit,
     )
     base = repo_url(request, repo)
-    return JsonResponse(
+    response = JsonResponse(
         {
             "success": True,
             "commitOid": result.sha,
             "commitUrl": f"{base}/commit/{result.sha}",
             "pullRequestUrl": f"{base}/discussions/{result.pull.num}" if result.pull else None,
+            "secrets": result.secrets,
         }
     )
+    if result.secrets:
+        # The stock client logs each X-HF-Warning once per topic: one topic per commit.
+        response["X-HF-Warning"] = f"secrets-{result.sha}; {secrets_warning(result.secrets)}"
+    return response

@@ -68,10 +68,18 @@ class PushedPointer:
     pointer: LfsPointer
 
 
-class Decide(Protocol):
-    """The hub's rules for a push: the reason to refuse it, or None to accept it."""
+@dataclass(frozen=True)
+class Accepted:
+    """A push accepted with a word for the pusher (git shows it as a `remote:` line)."""
 
-    def __call__(self, *, updates: list[RefUpdate], pushed: "Pushed") -> str | None: ...
+    note: str
+
+
+class Decide(Protocol):
+    """The hub's rules for a push: the reason to refuse it, or None (or Accepted, with a
+    note) to accept it."""
+
+    def __call__(self, *, updates: list[RefUpdate], pushed: "Pushed") -> str | Accepted | None: ...
 
 
 @dataclass(frozen=True)
@@ -158,11 +166,15 @@ class PushGate:
         quarantine, *lines = call.decode().splitlines()
         updates = [RefUpdate(*line.split()) for line in lines if line.strip()]
         refusal = self._judge(updates, quarantine)
-        verdict = "accept\n\n" if refusal is None else f"refuse\n{' '.join(refusal.split())}\n"
+        if refusal is None or isinstance(refusal, Accepted):
+            note = " ".join(refusal.note.split()) if refusal else ""
+            verdict = f"accept\n{note}\n"
+        else:
+            verdict = f"refuse\n{' '.join(refusal.split())}\n"
         os.write(self._answer, verdict.encode())
         self._close_answer()  # the hook reads the verdict, then end-of-file
 
-    def _judge(self, updates: list[RefUpdate], quarantine: str) -> str | None:
+    def _judge(self, updates: list[RefUpdate], quarantine: str) -> str | Accepted | None:
         try:
             self._lock.enter_context(self.git.write_lock())
         except RepoMoved as moved:
@@ -178,11 +190,11 @@ class PushGate:
         refusal = _not_a_commit(self.git, updates, folder) or self.decide(
             updates=updates, pushed=Pushed(self.git, updates, folder)
         )
-        if refusal is not None:
+        if isinstance(refusal, str):
             self.release()
             return refusal
         self.accepted = updates
-        return None
+        return refusal
 
     def release(self) -> None:
         self._lock.close()

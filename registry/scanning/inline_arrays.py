@@ -21,11 +21,13 @@ WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 _MAX_ITEMS = 64  # tuples and dicts longer than this are not kept
 _MAX_TEXT = 1024
 _MAX_STACK = 100_000
+# Opcodes that push one literal value (bytes arguments among them, kept opaque).
 _LITERALS = frozenset(
-    "INT BININT BININT1 BININT2 LONG LONG1 LONG4 STRING BINSTRING SHORT_BINSTRING BINBYTES "
-    "SHORT_BINBYTES BINBYTES8 BYTEARRAY8 UNICODE SHORT_BINUNICODE BINUNICODE BINUNICODE8 "
-    "FLOAT BINFLOAT NONE NEWTRUE NEWFALSE".split()
-)
+    {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
+     "STRING", "BINSTRING", "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8",
+     "BYTEARRAY8", "UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "NONE",
+     "NEWTRUE", "NEWFALSE"}
+)  # fmt: skip
 
 
 class _Opaque:

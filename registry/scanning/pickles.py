@@ -289,17 +289,19 @@ def compressed_imports(handle: BinaryIO, *, deadline: float) -> list[Import]:
     head = handle.read(6)
     handle.seek(0)
     if head.startswith(b"\x78"):
-        stream: BinaryIO = io.BufferedReader(_Inflate(handle))
+        stream: BinaryIO = io.BufferedReader(_Inflate(handle))  # noqa: SIM115
     elif head.startswith(b"\x1f\x8b"):
-        stream = gzip.GzipFile(fileobj=handle)
+        stream = gzip.GzipFile(fileobj=handle)  # noqa: SIM115
     elif head.startswith(b"BZh"):
-        stream = bz2.BZ2File(handle)
+        stream = bz2.BZ2File(handle)  # noqa: SIM115
     else:
-        stream = lzma.LZMAFile(handle)
+        stream = lzma.LZMAFile(handle)  # noqa: SIM115 (closed below)
     try:
         return pickle_imports(_Capped(stream), deadline=deadline)
     except (OSError, EOFError, zlib.error, lzma.LZMAError) as error:
         raise PickleScanError(f"not a readable compressed pickle: {error}") from None
+    finally:
+        stream.close()
 
 
 class _Inflate(io.RawIOBase):

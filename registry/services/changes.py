@@ -1,6 +1,6 @@
 """The one way a change lands, from the API or a page: on a branch, on a PR, or as a new PR."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from registry import errors
 from registry.gitstore import Change, GitRepo
@@ -8,6 +8,7 @@ from registry.models import AccessToken, Discussion, Repo, User
 from registry.permissions import Action, Actor, require
 from registry.services import discussions
 from registry.services.commits import branch_ref, commit_create
+from registry.services.scans import secrets_now
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Target:
 class CommitResult:
     sha: str
     pull: Discussion | None
+    secrets: list[dict] = field(default_factory=list)  # what the writer is warned of
 
 
 def commit_target(
@@ -89,4 +91,5 @@ def change_commit(
         raise
     if pull is not None:
         discussions.pr_record_commit(user=user, discussion=pull, sha=sha, title=summary)
-    return CommitResult(sha, pull)
+    added = [git.blob_entry(c.path, c.oid) for c in changes if c.action == "add" and c.oid]
+    return CommitResult(sha, pull, secrets_now(git=git, entries=added))

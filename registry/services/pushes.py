@@ -3,28 +3,35 @@
 from registry.cards import CARD_MAX_BYTES, card_metadata_check
 from registry.errors import HubError
 from registry.gitstore import GitRepo
-from registry.gitstore.push import Pushed, RefUpdate
+from registry.gitstore.push import Accepted, Pushed, RefUpdate
 from registry.gitstore.repo import ZERO_OID
 from registry.models import AccessToken, Repo, User
 from registry.names import validate_path_in_repo, validate_ref_name
 from registry.services.lfs import lfs_reachable
 from registry.services.objects import commit_export
 from registry.services.repos import repo_changed, repo_reindex
-from registry.services.scans import scans_gate, scans_required
+from registry.services.scans import scans_gate, scans_required, secrets_now, secrets_warning
 from registry.signals import audit_send, ref_move_refusal, repo_event_send
 
 MAIN = "refs/heads/main"
 
 
-def push_check(*, user: User, repo: Repo, updates: list[RefUpdate], pushed: Pushed) -> str | None:
+def push_check(
+    *, user: User, repo: Repo, updates: list[RefUpdate], pushed: Pushed
+) -> str | Accepted | None:
     """Why the push must be refused, or None: branches and tags only, with names the API
     would take, main stays, and the content rules of the commit service hold for what the
-    push brings (paths, LFS pointers, README metadata)."""
-    return (
+    push brings (paths, LFS pointers, README metadata). A push that brings what look like
+    secrets is accepted with a warning, as a commit is."""
+    refusal = (
         _refs_refusal(updates)
         or _content_refusal(user=user, repo=repo, pushed=pushed)
         or _policy_refusal(user=user, repo=repo, pushed=pushed)
     )
+    if refusal is not None or pushed.folder is None:
+        return refusal
+    found = secrets_now(git=pushed.blobs(), entries=pushed.files())
+    return Accepted(secrets_warning(found)) if found else None
 
 
 def _policy_refusal(*, user: User | None, repo: Repo, pushed: Pushed) -> str | None:

@@ -12,11 +12,17 @@ from registry import errors
 from registry.gitstore import Entry, GitRepo
 from registry.models import FileScan, Organization, Repo
 from registry.scanning import scan, scan_profile
+from registry.scanning.secrets import MAX_TEXT_BYTES
 from registry.services.objects import object_open, object_stored
 from workers.scanning import commit_scan_enqueue
 
 _ZERO_SHA = "0" * 40
 _SPOOL_BYTES = 8 << 20  # git blobs above this are spooled to disk for the scanner
+# What a write scans for secrets before it answers, so the writer hears of them at once: the
+# first text files it adds, up to these bounds (detect-secrets reads ~6,000 lines a second).
+# The worker scans the rest; their warnings show on the file pages.
+SECRETS_NOW_FILES = 32
+SECRETS_NOW_BYTES = 256 * 1024
 
 
 class BlobSource(Protocol):
@@ -105,6 +111,38 @@ def _entry_open(*, git: BlobSource, entry: Entry) -> BinaryIO | None:
         spool.write(chunk)
     spool.seek(0)
     return spool
+
+
+def secrets_now(*, git: BlobSource, entries: list[Entry]) -> list[dict]:
+    """`[{"path", "type", "line"}]`: the secrets in the first text files among `entries`
+    (regular git files, within SECRETS_NOW_*), scanned now; the verdicts are kept, so the
+    worker that follows the write does not scan them again."""
+    chosen, used = [], 0
+    for entry in entries:
+        if entry.type != "file" or entry.lfs is not None or scan_profile(entry.path) != "auto":
+            continue
+        if entry.size > MAX_TEXT_BYTES:
+            continue
+        if len(chosen) == SECRETS_NOW_FILES or used + entry.size > SECRETS_NOW_BYTES:
+            break
+        chosen.append(entry)
+        used += entry.size
+    verdicts = verdicts_ensure(git=git, entries=chosen)
+    return [
+        {"path": path, **found}
+        for path, row in sorted(verdicts.items())
+        for found in (row.details or {}).get("secrets", [])
+    ]
+
+
+def secrets_warning(found: list[dict]) -> str:
+    """One line for the writer (a git `remote:` line, an `X-HF-Warning` header)."""
+    listed = ", ".join(f"{s['path']} line {s['line']} ({s['type']})" for s in found[:5])
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    return (
+        f"This commit seems to hold secrets: {listed}{more}. Revoke them now: they stay in "
+        "the repo's history even after the file changes"
+    )
 
 
 def scans_required(repo: Repo) -> bool:

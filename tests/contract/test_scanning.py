@@ -3,6 +3,8 @@ follows the commit, in the Hub's shapes (tree and paths-info with expand, model_
 securityStatus and safetensors)."""
 
 import io
+import logging
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -121,3 +123,51 @@ def test_an_org_requiring_scans_refuses_a_push_adding_a_dangerous_pickle(hub, al
     assert pushed.returncode != 0
     assert "flags weights.pkl as unsafe" in pushed.stderr
     assert "weights.pkl" not in alice.api(hub).list_repo_files(repo_id)
+
+
+LEAK = b'aws_key = "AKIAIOSFODNN7EXAMPLE"\n'  # AWS's documented example key
+
+
+@contextmanager
+def client_warnings():
+    """What the stock client logs as warnings (it shows each X-HF-Warning it receives)."""
+    logged: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logger = logging.getLogger("huggingface_hub")
+    logger.addHandler(handler)
+    try:
+        yield logged
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_commit_holding_a_secret_warns_the_writer_through_the_stock_client(hub, alice):
+    repo_id = make_repo(hub, alice, "leaky")
+    api = alice.api(hub)
+
+    with client_warnings() as logged:
+        api.upload_file(path_or_fileobj=b"no secret here\n", path_in_repo="notes.txt",
+                        repo_id=repo_id)  # fmt: skip
+        api.upload_file(path_or_fileobj=LEAK, path_in_repo="settings.py", repo_id=repo_id)
+
+    warned = [line for line in logged if "seems to hold secrets" in line]
+    assert warned == [
+        "This commit seems to hold secrets: settings.py line 1 (AWS Access Key). Revoke them "
+        "now: they stay in the repo's history even after the file changes"
+    ]
+    # The verdict was kept: the file page's warning needs no second scan.
+    files = scanned_tree(api, repo_id)
+    assert files["settings.py"].security["status"] == "safe"
+
+
+def test_a_git_push_holding_a_secret_lands_with_a_remote_warning(hub, alice, tmp_path):
+    repo_id = make_repo(hub, alice, "leaky-push")
+    git = GitCli(tmp_path / "home")
+    git("clone", remote(hub, repo_id, token=alice.token), "clone", cwd=tmp_path)
+    git.commit_files(tmp_path / "clone", {"settings.py": LEAK}, "Add settings")
+
+    pushed = git("push", "origin", "main", cwd=tmp_path / "clone")
+
+    assert "remote: This commit seems to hold secrets: settings.py line 1" in pushed.stderr
+    assert "settings.py" in alice.api(hub).list_repo_files(repo_id)

@@ -194,7 +194,8 @@ def scikit_model() -> LogisticRegression:
 @pytest.mark.parametrize("compress", [0, 3, ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3)])
 def test_joblib_files_with_inline_arrays_are_read_to_the_end_compressed_or_not(compress):
     arrays = {"f": np.arange(12.0).reshape(3, 4), "u": np.array(["ab", "c"]),
-              "big": np.arange(300_000), "empty": np.zeros((0, 5)), "model": scikit_model()}  # fmt: skip
+              "big": np.arange(300_000), "empty": np.zeros((0, 5)),
+              "model": scikit_model()}  # fmt: skip
     safe = verdict(joblib_dumped(arrays, compress=compress))
     # The same arrays, then a call to os.system after them: found only by reading past them.
     evil = verdict(joblib_dumped([arrays, Boom()], compress=compress))

@@ -215,3 +215,24 @@ def test_others_cannot_close_a_discussion(client, alice, charlie, bob):
 
     assert b"Only the author or the repo&#x27;s maintainers" in response.content
     assert Discussion.objects.get(repo=repo, num=1).status == "open"
+
+
+def test_a_new_file_holding_a_secret_commits_with_a_warning_to_revoke_it(client, alice):
+    make_repo(alice)
+    client.force_login(alice)
+
+    response = client.post(
+        "/alice/tiny/edit/main",
+        {
+            "path": "settings.py",
+            "content": 'aws_key = "AKIAIOSFODNN7EXAMPLE"\r\n',
+            "summary": "",
+            "description": "",
+            "parent_commit": "",
+        },  # fmt: skip
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "This commit seems to hold secrets: settings.py line 1 (AWS Access Key)" in page
+    assert "Revoke them now" in page

@@ -11,6 +11,7 @@ from registry.names import validate_path_in_repo
 from registry.permissions import Action, require
 from registry.request import actor, caller, open_git, web_repo
 from registry.services.changes import change_commit, commit_target
+from registry.services.scans import secrets_warning
 from registry.web.forms import CommitFields, EditFileForm
 from registry.web.views.common import repo_base, repo_header, require_signed_in, rev_url
 from registry.web.views.files import MAX_SHOWN_TEXT, located
@@ -118,6 +119,8 @@ def _commit_form(request, repo, git, rev: str, form, changes) -> HttpResponse | 
     except errors.HubError as exc:
         form.add_error(None, exc.message)
         return None
+    if result.secrets:
+        messages.warning(request, secrets_warning(result.secrets))
     if result.pull is not None:
         messages.success(request, f"Opened pull request #{result.pull.num}")
         return redirect(f"{repo_base(repo)}/discussions/{result.pull.num}")
