@@ -42,7 +42,7 @@ from registry.models import LfsObject, Repo, User
 from registry.sealing import seal, unseal
 from registry.services.commits import commit_create, lfs_link
 from registry.services.pushes import history_refusal
-from registry.services.repos import repo_create, repo_delete, repo_refresh
+from registry.services.repos import repo_create, repo_delete, repo_info_changed, repo_refresh
 from registry.signals import repo_event_send
 
 MAIN = "refs/heads/main"
@@ -167,6 +167,7 @@ def repo_import_sync(*, record: RepoSource) -> bool:
         RepoSource.objects.filter(pk=record.pk).update(
             commit=sha, published=published, imported_at=timezone.now()
         )
+        repo_info_changed(repo_pk=repo.pk)
         return True
     staging_id = uuid.uuid4()
     staging = GitRepo.init(staging_id)
@@ -179,6 +180,7 @@ def repo_import_sync(*, record: RepoSource) -> bool:
     finally:
         GitRepo.destroy(staging_id)
     RepoSource.objects.filter(pk=record.pk).update(commit=sha, imported_at=timezone.now())
+    repo_info_changed(repo_pk=repo.pk)
     return True
 
 
@@ -305,11 +307,13 @@ def repo_source_record(
 ) -> RepoSource:  # fmt: skip
     """Records where `repo` came from (the token sealed, kept only to sync); `published`
     is this hub's commit of it where that is not the source's own (an API import)."""
-    return RepoSource.objects.create(
+    record = RepoSource.objects.create(
         repo=repo, url=url, source_repo=source_repo, revision=revision, commit=sha, via=via,
         imported_at=timezone.now(), sync=sync, token=seal(token) if token and sync else None,
         user=user, published=published,
     )  # fmt: skip
+    repo_info_changed(repo_pk=repo.pk)
+    return record
 
 
 def syncs_due() -> list[int]:

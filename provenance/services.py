@@ -12,8 +12,10 @@ from provenance.models import SignatureCheck, SigningPolicy
 from provenance.selectors import repo_source_info, signature_of
 from provenance.signatures import SIGNATURE_PATH, Verdict, signature_verify
 from registry.gitstore import GitRepo
+from registry.memo import Memo
 from registry.models import Repo
 from registry.services.objects import commit_export
+from registry.services.repos import repo_info_changed
 from workers.provenance import signature_check_enqueue
 
 MAIN = "refs/heads/main"
@@ -28,6 +30,7 @@ def signature_check_request(*, repo: Repo, sha: str) -> SignatureCheck:
     check, _ = SignatureCheck.objects.update_or_create(
         repo=repo, commit=sha, defaults={"status": SignatureCheck.Status.PENDING}
     )
+    repo_info_changed(repo_pk=repo.pk)
     signature_check_enqueue(check.pk)
     return check
 
@@ -47,6 +50,7 @@ def signature_check_run(*, check_pk: int) -> None:
     SignatureCheck.objects.filter(pk=check.pk).update(
         status=verdict.status, signer=verdict.signer, reason=verdict.reason
     )
+    repo_info_changed(repo_pk=check.repo_id)
 
 
 def commit_verify(*, export: Callable[[Path], None]) -> Verdict:
@@ -95,7 +99,16 @@ def signing_policy_set(*, org, require_signed_main: bool) -> SigningPolicy:
 
 
 def provenance_info_listener(sender, repo: Repo, **kwargs) -> dict:
-    """model_info's `provenance`: main's signature verdict and, if imported, its source."""
+    """model_info's `provenance`: main's signature verdict and, if imported, its source;
+    kept per (main's commit, the repo's info version), which every write of either moves."""
+    key = (repo.pk, repo.head_sha, repo.info_version)
+    return _infos.get_or_build(key, lambda: _provenance_info(repo))
+
+
+_infos = Memo(entries=20_000)
+
+
+def _provenance_info(repo: Repo) -> dict:
     info = {}
     check = signature_of(repo=repo, sha=repo.head_sha)
     if check is not None:

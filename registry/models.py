@@ -237,6 +237,9 @@ class Repo(models.Model):
     downloads = models.BigIntegerField(default=0)
     likes = models.IntegerField(default=0)
     trending_score = models.FloatField(default=0)
+    # Moved whenever an app changes what the repo's info answer shows beyond its commit (a
+    # signature verdict, an import's source): answers cached under it are then not served.
+    info_version = models.PositiveIntegerField(default=0)
 
     objects = RepoQuerySet.as_manager()
 

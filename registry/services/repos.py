@@ -1,4 +1,5 @@
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from registry import errors
 from registry.cards import search_tags
@@ -215,6 +216,13 @@ def repo_reindex(*, repo: Repo, git: GitRepo) -> None:
             listing_changed()
     for name, value in fields.items():
         setattr(repo, name, value)
+
+
+def repo_info_changed(*, repo_pk: int) -> None:
+    """What the repo's info answer shows beyond its commit changed (see `Repo.info_version`).
+    Called after the change is written, in its transaction if it has one: no reader sees
+    the new version with the old rows, so none caches an old answer under it."""
+    Repo.objects.filter(pk=repo_pk).update(info_version=F("info_version") + 1)
 
 
 def repo_changed(*, repo: Repo) -> None:

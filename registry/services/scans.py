@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from registry import errors
 from registry.gitstore import Entry, GitRepo
+from registry.memo import Memo
 from registry.models import FileScan, Organization, Repo
 from registry.scanning import scan, scan_profile
 from registry.scanning.secrets import MAX_TEXT_BYTES
@@ -188,20 +189,32 @@ def safetensors_parameters(*, git: GitRepo, sha: str) -> dict | None:
     """The Hub's `safetensors` field (parameters per dtype and their total) over every
     well-formed .safetensors file at `sha`, from the verdicts of their checked headers
     (scanned now if still queued: a header read); None without such a file."""
+    # A commit's files never change, nor does a verdict once given: an answer built from a
+    # verdict for every file is final (one lacking bytes the hub does not hold yet is not).
+    answer, _complete = _safetensors_answers.get_or_build(
+        (str(git.path), sha), lambda: _safetensors_count(git=git, sha=sha), keep=lambda a: a[1]
+    )
+    return answer
+
+
+_safetensors_answers = Memo(entries=20_000)
+
+
+def _safetensors_count(*, git: GitRepo, sha: str) -> tuple[dict | None, bool]:
     files = [
         entry
         for entry in git.list_tree(sha, recursive=True)
         if entry.type == "file" and scan_profile(entry.path) == "safetensors"
     ]
+    verdicts = verdicts_ensure(git=git, entries=files)
+    complete = len(verdicts) == len(files)
     counted = [
-        row.details
-        for row in verdicts_ensure(git=git, entries=files).values()
-        if row.kind == "safetensors" and not row.error
+        row.details for row in verdicts.values() if row.kind == "safetensors" and not row.error
     ]
     if not counted:
-        return None
+        return None, complete
     parameters: dict[str, int] = {}
     for details in counted:
         for dtype, count in details["parameters"].items():
             parameters[dtype] = parameters.get(dtype, 0) + count
-    return {"parameters": parameters, "total": sum(parameters.values())}
+    return {"parameters": parameters, "total": sum(parameters.values())}, complete
