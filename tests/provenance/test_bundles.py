@@ -3,7 +3,6 @@ and a manifest; a tampered or truncated bundle is refused whole, leaving no repo
 
 import io
 import json
-import os
 import pickle
 import tarfile
 from pathlib import Path
@@ -20,6 +19,7 @@ from registry.services.refs import tag_create
 from registry.services.repos import repo_create
 from registry.services.scans import commit_scan, verdicts_of
 from tests.conftest import make_user
+from tests.hostile import Boom
 from tests.provenance.signing import push
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +133,3 @@ def test_a_bundle_carries_the_exporters_verdicts_and_the_importer_scans_before_p
     files = [e for e in git.list_tree(copy.head_sha, recursive=True) if e.type == "file"]
     assert verdicts_of(entries=files)["model.pkl"].status == "unsafe"  # on arrival
     assert said == ["Scan verdicts differ: model.pkl: the bundle says safe, this hub's scan unsafe"]
-
-
-class Boom:
-    def __reduce__(self):
-        return (os.system, ("echo imported",))

@@ -4,7 +4,6 @@ commit, each checked against the source's metadata; a lying or failing source le
 repo; a sync commits what changed. And imported history, by either route, meets the rules a
 push meets: an organization that refuses dangerous files refuses them from an import too."""
 
-import os
 import pickle
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 from huggingface_hub.errors import RepositoryNotFoundError
 
+from tests.hostile import Boom
 from tests.live import wait_until
 from tests.provenance.conftest import api
 from tests.provenance.faulty import FaultyProxy
@@ -21,11 +21,6 @@ RECORD = (
     "from provenance.models import RepoSource; r = RepoSource.objects.get(source_repo='{}'); "
     "print(r.commit, r.published, r.via)"
 )
-
-
-class Boom:
-    def __reduce__(self):
-        return (os.system, ("echo imported",))
 
 
 def record_of(hub, repo_id: str) -> list[str]:

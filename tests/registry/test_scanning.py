@@ -2,7 +2,6 @@
 loaded), NumPy arrays, safetensors, GGUF, text with secrets, and files built to break them."""
 
 import io
-import os
 import pickle
 import struct
 import zipfile
@@ -16,6 +15,7 @@ from safetensors.numpy import save
 from sklearn.linear_model import LogisticRegression
 
 from registry.scanning import pickles, scan, scan_profile
+from tests.hostile import Boom
 
 
 def verdict(data: bytes, profile: str = "pickle"):
@@ -173,11 +173,6 @@ def test_pickle_suffixes_are_read_as_pickles_whatever_the_bytes_look_like(name):
     # Protocol 0 is plain text: as a .bin it is still what torch.load would unpickle.
     assert scan_profile(name) == "pickle"
     assert verdict(b"cos\nsystem\n(S'id'\ntR.", scan_profile(name)).status == "unsafe"
-
-
-class Boom:
-    def __reduce__(self):
-        return (os.system, ("echo loaded",))
 
 
 def joblib_dumped(value, **options) -> bytes:
