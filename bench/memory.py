@@ -15,8 +15,11 @@ rest, measured in the same run just before each transfer. What is judged is the 
 their private memory (resident, not backed by a file): file-backed pages (a xorb read
 through mmap, say) are the page cache's, which the kernel takes back when it needs to.
 Target: no transfer grows it by more than 256 MiB, whatever the size: flat, not a share of
-the file. Disk: about nine times SIZE free (the hub keeps the Git LFS, Xet and git copies
-of its files, and the git clones hold a working copy beside .git/lfs).
+the file. Disk: about four times SIZE free. Once a path is measured, the hub's stored copy
+of its file is removed (the LFS objects after the Git LFS download, the xorbs after the
+plain HTTP download), so the copies do not pile up; the largest point is the git clone
+(the hub's object, the clone's .git/lfs copy and its working copy). The disk used at each
+step is printed, so a run that would not fit can be stopped early.
 
     .venv/bin/python -m bench.memory [--size 10GiB] [--smoke]
 """
@@ -164,14 +167,27 @@ def _run(hub, work: Path, size: int) -> dict[str, dict]:
         download = partial(api.hf_hub_download, repo, name, cache_dir=got)
         results[f"download, {way}"] = measure(root, lambda run=download: check(run()))
         shutil.rmtree(got)
+        if way == "lfs":
+            _free(hub, hub.data_dir / "blobs")
     xet(True)
     url = f"{hub.url}/{repo}/resolve/main/xet.bin"
     results["download, plain HTTP of the Xet file"] = measure(
         root, lambda: (_fetch(url, hub.token, work / "http.bin"), check(work / "http.bin"))
     )
     (work / "http.bin").unlink()
+    # The files leave the repo with their stored copies, so the git clone fetches git.bin only.
+    api.delete_files(repo, delete_patterns=["lfs.bin", "xet.bin"])
+    _free(hub, hub.data_dir / "xet" / "xorbs")
     results.update(_git(hub, work, repo, size, root))
     return results
+
+
+def _free(hub, folder: Path) -> None:
+    """Removes a measured path's stored copy (the repo's file is not read again), and says
+    how much disk is left."""
+    shutil.rmtree(folder, ignore_errors=True)
+    left = shutil.disk_usage(hub.data_dir).free
+    print(f"  (removed {folder.name}; {left / (1 << 30):.1f} GiB of disk free)", flush=True)
 
 
 def _git(hub, work: Path, repo: str, size: int, root: int) -> dict[str, dict]:
