@@ -48,7 +48,7 @@ class RepoSource(models.Model):
     revision = models.CharField(max_length=255)  # what was asked for (a branch, tag or sha)
     commit = models.CharField(max_length=40)  # the source commit last imported
     # This hub's commit of it, where that is not the source's (an API import commits anew).
-    published = models.CharField(max_length=40, blank=True)
+    published = models.CharField(max_length=40, blank=True, db_default="")
     # Who imported it: a sync's commits and checks act as them.
     user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     via = models.CharField(max_length=6, choices=Via.choices)

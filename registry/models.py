@@ -239,7 +239,9 @@ class Repo(models.Model):
     trending_score = models.FloatField(default=0)
     # Moved whenever an app changes what the repo's info answer shows beyond its commit (a
     # signature verdict, an import's source): answers cached under it are then not served.
-    info_version = models.PositiveIntegerField(default=0)
+    # A database default too: rows written by code from before the column (a rolling
+    # deploy, a migration test's historical models) still insert.
+    info_version = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = RepoQuerySet.as_manager()
 

@@ -20,9 +20,11 @@ from workers.scanning import commit_scan_enqueue
 _ZERO_SHA = "0" * 40
 _SPOOL_BYTES = 8 << 20  # git blobs above this are spooled to disk for the scanner
 # What a write scans for secrets before it answers, so the writer hears of them at once: the
-# first text files it adds, up to these bounds (detect-secrets reads ~6,000 lines a second).
-# The worker scans the rest; their warnings show on the file pages.
-SECRETS_NOW_FILES = 32
+# text files it adds, when they are few and small (a hand-made commit: a card, a config, a
+# script). detect-secrets costs about 5 ms a file and reads ~6,000 lines a second, which a
+# bulk upload of a thousand files must not pay in its answer: those are scanned by the
+# worker that follows the write, and warned of on the file pages.
+SECRETS_NOW_FILES = 8
 SECRETS_NOW_BYTES = 256 * 1024
 
 
@@ -115,19 +117,19 @@ def _entry_open(*, git: BlobSource, entry: Entry) -> BinaryIO | None:
 
 
 def secrets_now(*, git: BlobSource, entries: list[Entry]) -> list[dict]:
-    """`[{"path", "type", "line"}]`: the secrets in the first text files among `entries`
-    (regular git files, within SECRETS_NOW_*), scanned now; the verdicts are kept, so the
-    worker that follows the write does not scan them again."""
-    chosen, used = [], 0
-    for entry in entries:
-        if entry.type != "file" or entry.lfs is not None or scan_profile(entry.path) != "auto":
-            continue
-        if entry.size > MAX_TEXT_BYTES:
-            continue
-        if len(chosen) == SECRETS_NOW_FILES or used + entry.size > SECRETS_NOW_BYTES:
-            break
-        chosen.append(entry)
-        used += entry.size
+    """`[{"path", "type", "line"}]`: the secrets in the text files among `entries` (regular
+    git files), scanned now when they are within SECRETS_NOW_* (none are, past them); the
+    verdicts are kept, so the worker that follows the write does not scan them again."""
+    chosen = [
+        entry
+        for entry in entries
+        if entry.type == "file"
+        and entry.lfs is None
+        and scan_profile(entry.path) == "auto"
+        and entry.size <= MAX_TEXT_BYTES
+    ]
+    if len(chosen) > SECRETS_NOW_FILES or sum(e.size for e in chosen) > SECRETS_NOW_BYTES:
+        return []
     verdicts = verdicts_ensure(git=git, entries=chosen)
     return [
         {"path": path, **found}

@@ -6,6 +6,7 @@ import io
 import logging
 from contextlib import contextmanager
 
+import httpx2 as httpx
 import numpy as np
 import pytest
 import torch
@@ -171,3 +172,28 @@ def test_a_git_push_holding_a_secret_lands_with_a_remote_warning(hub, alice, tmp
 
     assert "remote: This commit seems to hold secrets: settings.py line 1" in pushed.stderr
     assert "settings.py" in alice.api(hub).list_repo_files(repo_id)
+
+
+def test_a_bulk_commit_is_not_held_up_scanning_and_its_secret_shows_on_the_file(
+    hub, alice, tmp_path
+):
+    repo_id = make_repo(hub, alice, "leaky-bulk")
+    api = alice.api(hub)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for number in range(9):  # past what a write scans before it answers
+        (folder / f"notes-{number}.txt").write_text(f"note {number}\n")
+    (folder / "settings.py").write_bytes(LEAK)
+
+    with client_warnings() as logged:
+        api.upload_folder(folder_path=folder, repo_id=repo_id)
+
+    assert not [line for line in logged if "seems to hold secrets" in line]
+
+    def warned() -> str | None:
+        text = httpx.get(f"{hub.url}/{repo_id}/blob/main/settings.py",
+                         headers={"Authorization": f"Bearer {alice.token}"}).text  # fmt: skip
+        return text if "This file seems to hold secrets" in text else None
+
+    page = wait_until(warned, timeout=60, message="the worker's scan to warn on the file page")
+    assert "AWS Access Key on line 1" in page
