@@ -8,7 +8,7 @@ from registry.models import AccessToken, Discussion, Repo, User
 from registry.permissions import Action, Actor, require
 from registry.services import discussions
 from registry.services.commits import branch_ref, commit_create
-from registry.services.scans import secrets_now
+from registry.services.scans import commit_secrets_now
 
 
 @dataclass(frozen=True)
@@ -91,5 +91,5 @@ def change_commit(
         raise
     if pull is not None:
         discussions.pr_record_commit(user=user, discussion=pull, sha=sha, title=summary)
-    added = [git.blob_entry(c.path, c.oid) for c in changes if c.action == "add" and c.oid]
-    return CommitResult(sha, pull, secrets_now(git=git, entries=added))
+    added = [(c.path, c.oid) for c in changes if c.action == "add" and c.oid]
+    return CommitResult(sha, pull, commit_secrets_now(git=git, added=added))

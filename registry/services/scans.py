@@ -138,6 +138,15 @@ def secrets_now(*, git: BlobSource, entries: list[Entry]) -> list[dict]:
     ]
 
 
+def commit_secrets_now(*, git: GitRepo, added: list[tuple[str, str]]) -> list[dict]:
+    """`secrets_now` for the (path, blob id) pairs a commit adds, judged by their paths
+    first, so a bulk commit reads none of its blobs for it."""
+    candidates = [(path, oid) for path, oid in added if scan_profile(path) == "auto"]
+    if len(candidates) > SECRETS_NOW_FILES:
+        return []
+    return secrets_now(git=git, entries=[git.blob_entry(path, oid) for path, oid in candidates])
+
+
 def secrets_warning(found: list[dict]) -> str:
     """One line for the writer (a git `remote:` line, an `X-HF-Warning` header)."""
     listed = ", ".join(f"{s['path']} line {s['line']} ({s['type']})" for s in found[:5])
