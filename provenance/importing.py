@@ -12,7 +12,9 @@ commit through the commit service; a sync commits what changed since.
 
 import tempfile
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,27 +100,20 @@ def repo_import_files(
     commit (the namespace's policy, a name taken) leaves no repo."""
     sha = revision_sha(source)
     files = revision_files(source, sha=sha)
-    repo_id = to or source.repo_id
-    namespace, _, name = repo_id.partition("/")
+    paths = {file.path for file in files}
     with tempfile.TemporaryDirectory(prefix="minihub-import-", dir=settings.HUB_DATA_DIR) as tmp:
         staged = snapshot_fetch(source=source, sha=sha, files=files, scratch=Path(tmp))
-        repo = repo_create(
-            user=user, token=None, name=name, repo_type=source.repo_type, private=private,
-            organization=None if namespace == user.username else namespace,
-        )  # fmt: skip
-        try:
+        with _new_repo(user=user, repo_id=to or source.repo_id, repo_type=source.repo_type,
+                       private=private) as repo:  # fmt: skip
             git = GitRepo(repo.storage_id)
             changes = snapshot_changes(repo=repo, git=git, staged=staged)
             # The hub's initial files go unless the source has them too: a copy, not a merge.
             changes += [Change("delete_file", e.path) for e in git.list_tree(repo.head_sha)
-                        if e.type == "file" and e.path not in {f.path for f in files}]  # fmt: skip
+                        if e.type == "file" and e.path not in paths]  # fmt: skip
             published = commit_create(
                 user=user, repo=repo, git=git, ref=MAIN, parent_commit=repo.head_sha,
                 changes=changes, message=_import_message(source, sha),
             )  # fmt: skip
-        except BaseException:
-            repo_delete(user=user, token=None, repo=repo)
-            raise
     repo_source_record(
         repo=repo, url=source.base, source_repo=source.repo_id, revision=source.revision,
         sha=sha, via=RepoSource.Via.API, sync=sync, token=source.token, user=user,
@@ -137,17 +132,27 @@ def repo_publish_new(
 ) -> Repo:  # fmt: skip
     """Creates `repo_id` and publishes the checked staging repository into it; a refusal
     (the namespace's policy, a name taken) leaves no repo."""
+    with _new_repo(user=user, repo_id=repo_id, repo_type=repo_type, private=private) as repo:
+        repo_publish(repo=repo, user=user, staging=staging, sha=sha, objects=objects)
+    return repo
+
+
+@contextmanager
+def _new_repo(*, user: User, repo_id: str, repo_type: str, private: bool | None) -> Iterator[Repo]:
+    """Creates `repo_id` for the block to fill; removed again unless the block completes
+    (a refusal, a failing source, an interrupted command), so no half-import is visible."""
     namespace, _, name = repo_id.partition("/")
     repo = repo_create(
         user=user, token=None, name=name, repo_type=repo_type, private=private,
         organization=None if namespace == user.username else namespace,
     )  # fmt: skip
+    filled = False
     try:
-        repo_publish(repo=repo, user=user, staging=staging, sha=sha, objects=objects)
-    except BaseException:
-        repo_delete(user=user, token=None, repo=repo)
-        raise
-    return repo
+        yield repo
+        filled = True
+    finally:
+        if not filled:
+            repo_delete(user=user, token=None, repo=repo)
 
 
 def repo_import_sync(*, record: RepoSource) -> bool:

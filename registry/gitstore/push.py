@@ -374,7 +374,9 @@ def _new_blobs(repo: pygit2.Repository, new: pygit2.Odb, tree: pygit2.Tree, pref
     for item in tree:
         path = f"{prefix}{item.name}"
         if item.type_str == "tree":
-            _new_blobs(repo, new, repo[item.id], f"{path}/", found)
+            # A tree the repo held before holds only blobs it held before: not walked.
+            if new.exists(item.id):
+                _new_blobs(repo, new, repo[item.id], f"{path}/", found)
         elif item.type_str == "blob" and new.exists(item.id):
             size = new.read_header(item.id)[1]
             pointer = parse_pointer(repo[item.id].data) if size <= POINTER_MAX_SIZE else None
